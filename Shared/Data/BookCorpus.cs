@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Distill.Shared.Data;
+
+/// <summary>
+/// A folder of plain-text books (one <c>.txt</c> per book) cut into chapters and split by chapter:
+/// of every 20 consecutive chapters (counted across books in file-name order) one goes to validation,
+/// one to test and the rest to train, so the three parts never share a chapter. Text before a book's
+/// first chapter heading (title page, volume headings) belongs to train.
+/// </summary>
+public sealed partial class BookCorpus
+{
+    /// <summary>Chapter ordinals with this remainder modulo <see cref="SplitPeriod"/> are validation.</summary>
+    public const int ValidationSlot = 10;
+    /// <summary>Chapter ordinals with this remainder modulo <see cref="SplitPeriod"/> are test.</summary>
+    public const int TestSlot = 15;
+    public const int SplitPeriod = 20;
+
+    private BookCorpus(IReadOnlyList<Chapter> chapters) => Chapters = chapters;
+
+    public IReadOnlyList<Chapter> Chapters { get; }
+
+    /// <summary>Reads every <c>*.txt</c> in <paramref name="folder"/>, books in ordinal file-name order.</summary>
+    public static BookCorpus Load(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"corpus folder '{folder}' does not exist");
+        string[] files = Directory.GetFiles(folder, "*.txt");
+        if (files.Length == 0)
+            throw new InvalidDataException($"corpus folder '{folder}' holds no .txt file");
+        Array.Sort(files, StringComparer.Ordinal);
+
+        var chapters = new List<Chapter>();
+        foreach (string file in files)
+        {
+            string book = Path.GetFileNameWithoutExtension(file);
+            string text = File.ReadAllText(file, Encoding.UTF8).Replace("\r\n", "\n");
+            AddChapters(book, text, chapters);
+        }
+        return new BookCorpus(chapters);
+    }
+
+    /// <summary>The text of one split: its chapters in corpus order.</summary>
+    public IEnumerable<string> Texts(CorpusSplit split) =>
+        Chapters.Where(c => c.Split == split).Select(c => c.Text);
+
+    public static CorpusSplit SplitOf(int ordinal) => (ordinal % SplitPeriod) switch
+    {
+        ValidationSlot => CorpusSplit.Validation,
+        TestSlot => CorpusSplit.Test,
+        _ => CorpusSplit.Train,
+    };
+
+    private static void AddChapters(string book, string text, List<Chapter> chapters)
+    {
+        MatchCollection headings = ChapterHeading().Matches(text);
+        int start = 0;
+        int number = 0;
+        foreach (Match heading in headings)
+        {
+            AddPart(book, number, text[start..heading.Index], chapters);
+            start = heading.Index;
+            number++;
+        }
+        AddPart(book, number, text[start..], chapters);
+    }
+
+    private static void AddPart(string book, int number, string text, List<Chapter> chapters)
+    {
+        string trimmed = text.Trim();
+        if (trimmed.Length == 0) return;
+        if (number == 0)
+        {
+            // Front matter (title, author, first volume heading) is always train.
+            chapters.Add(new Chapter(book, 0, -1, trimmed, CorpusSplit.Train));
+            return;
+        }
+        int ordinal = chapters.Count(c => c.Number > 0);
+        chapters.Add(new Chapter(book, number, ordinal, trimmed, SplitOf(ordinal)));
+    }
+
+    [GeneratedRegex(@"^(CHAPTER|Chapter) [0-9IVXLC]+\.?\s*$", RegexOptions.Multiline)]
+    private static partial Regex ChapterHeading();
+}

@@ -1,0 +1,1 @@
+namespace Distill.Shared.Tests; public class SmokeTests { [Fact] public void Loads() => Assert.True(true); }

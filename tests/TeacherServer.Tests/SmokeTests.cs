@@ -1,0 +1,1 @@
+namespace Distill.TeacherServer.Tests; public class SmokeTests { [Fact] public void Loads() => Assert.True(true); }
