@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace Distill.Shared.Wire;
+
+/// <summary>A batch of token-id sequences (variable lengths) whose teacher top-k is wanted.</summary>
+/// <param name="Sequences">Token ids, one array per sequence; every sequence non-empty.</param>
+/// <param name="K">How many of the most probable next tokens to return per position.</param>
+/// <param name="Temperature">τ: log-probs are log_softmax(logits / τ) over the full vocabulary.</param>
+public sealed record TopKRequest(
+    [property: JsonPropertyName("sequences")] int[][] Sequences,
+    [property: JsonPropertyName("k")] int K,
+    [property: JsonPropertyName("temperature")] float Temperature = 1f);

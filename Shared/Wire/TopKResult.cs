@@ -1,0 +1,20 @@
+namespace Distill.Shared.Wire;
+
+/// <summary>A top-k answer in flat arrays, the shape both codecs read and write.</summary>
+/// <param name="Model">Name of the model folder that answered.</param>
+/// <param name="Version">Content hash of the model version that produced every number here.</param>
+public sealed record TopKResult(string Model, string Version, int K, IReadOnlyList<SequenceTopK> Sequences)
+{
+    public int Positions => Sequences.Sum(s => s.Length);
+}
+
+/// <summary>The top-k of one sequence of <see cref="Length"/> positions.</summary>
+/// <param name="Ids">[T·k] row-major: position t's ids are Ids[t·k .. t·k+k), most probable first.</param>
+/// <param name="Logprobs">[T·k] log-probs matching <paramref name="Ids"/>, normalised over the full vocabulary.</param>
+/// <param name="NextTokenLogprobs">[T] log p of the token at t+1; NaN at the last position, which has no next token.</param>
+public sealed record SequenceTopK(int Length, int K, int[] Ids, float[] Logprobs, float[] NextTokenLogprobs)
+{
+    public ReadOnlySpan<int> IdsAt(int position) => Ids.AsSpan(position * K, K);
+
+    public ReadOnlySpan<float> LogprobsAt(int position) => Logprobs.AsSpan(position * K, K);
+}
