@@ -1,0 +1,198 @@
+using Distill.Shared.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace Distill.TeacherServer.Onnx;
+
+/// <summary>
+/// One long-lived ORT session over a teacher graph with the top-k tail appended. Feeds the inputs the
+/// model declares (recognised by name) for a right-padded batch of rows and returns the appended outputs.
+/// </summary>
+public sealed class TeacherSession : IDisposable
+{
+    private const string PastPrefix = "past_key_values.";
+
+    private readonly InferenceSession session;
+    private readonly string[] inputNames;
+    private readonly TensorElementType idsType;
+    private readonly string? attentionMask;
+    private readonly string? positionIds;
+    private readonly string? useCacheBranch;
+    private readonly (string Name, TensorElementType Type, long Heads, long HeadDim)[] pasts;
+
+    private TeacherSession(InferenceSession session, string[] inputNames, TensorElementType idsType, string? attentionMask,
+        string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts)
+    {
+        this.session = session;
+        this.inputNames = inputNames;
+        this.idsType = idsType;
+        this.attentionMask = attentionMask;
+        this.positionIds = positionIds;
+        this.useCacheBranch = useCacheBranch;
+        this.pasts = pasts;
+    }
+
+    /// <summary>Appends the top-k tail to <paramref name="model"/> and opens a session on it.</summary>
+    /// <exception cref="IncompatibleModelException">The graph cannot be served.</exception>
+    public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim)
+    {
+        TopKGraphAugmenter.Append(model, logitsName);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new IncompatibleModelException($"ONNX Runtime cannot load the model: {e.Message}", e);
+        }
+        try
+        {
+            return Plan(session, keyValueHeads, headDim);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static TeacherSession Plan(InferenceSession session, int? keyValueHeads, int? headDim)
+    {
+        var inputs = session.InputMetadata;
+        if (!inputs.TryGetValue("input_ids", out var ids))
+        {
+            throw new IncompatibleModelException($"The model has no 'input_ids' input (inputs: {string.Join(", ", inputs.Keys)}).");
+        }
+        if (ids.ElementDataType is not (TensorElementType.Int64 or TensorElementType.Int32))
+        {
+            throw new IncompatibleModelException($"'input_ids' is {ids.ElementDataType}; int64 or int32 expected.");
+        }
+        var pasts = new List<(string, TensorElementType, long, long)>();
+        string? attentionMask = null, positionIds = null, useCacheBranch = null;
+        foreach (var (name, meta) in inputs)
+        {
+            switch (name)
+            {
+                case "input_ids" or TopKGraphNames.Temperature or TopKGraphNames.K or TopKGraphNames.NextIds or TopKGraphNames.LastIndex:
+                    break;
+                case "attention_mask":
+                    RequireIdsType(name, meta, ids.ElementDataType);
+                    attentionMask = name;
+                    break;
+                case "position_ids":
+                    RequireIdsType(name, meta, ids.ElementDataType);
+                    positionIds = name;
+                    break;
+                case "use_cache_branch":
+                    useCacheBranch = name;
+                    break;
+                case var past when past.StartsWith(PastPrefix, StringComparison.Ordinal):
+                    if (meta.Dimensions.Length != 4)
+                    {
+                        throw new IncompatibleModelException($"'{name}' has rank {meta.Dimensions.Length}; [batch, heads, past, head_dim] expected.");
+                    }
+                    var heads = meta.Dimensions[1] > 0 ? meta.Dimensions[1] : keyValueHeads
+                        ?? throw new IncompatibleModelException($"The head count of '{name}' is unknown: put num_key_value_heads in teacher.json.");
+                    var width = meta.Dimensions[3] > 0 ? meta.Dimensions[3] : headDim
+                        ?? throw new IncompatibleModelException($"The head width of '{name}' is unknown: put head_dim in teacher.json.");
+                    pasts.Add((name, meta.ElementDataType, heads, width));
+                    break;
+                default:
+                    throw new IncompatibleModelException($"The model needs an input this server cannot feed: '{name}'.");
+            }
+        }
+        return new TeacherSession(session, [.. inputs.Keys], ids.ElementDataType, attentionMask, positionIds, useCacheBranch, [.. pasts]);
+    }
+
+    private static void RequireIdsType(string name, NodeMetadata meta, TensorElementType idsType)
+    {
+        if (meta.ElementDataType != idsType)
+        {
+            throw new IncompatibleModelException($"'{name}' is {meta.ElementDataType} but 'input_ids' is {idsType}.");
+        }
+    }
+
+    /// <summary>Runs a right-padded batch. Dispose the result to free ORT's output buffers.</summary>
+    /// <param name="rows">Token ids of each row, each non-empty.</param>
+    /// <param name="temperatures">τ of each row.</param>
+    /// <param name="k">TopK's k for the whole batch (≤ vocab size).</param>
+    /// <param name="wantLastLogits">Also fetch the [B,V] logits at each row's last position.</param>
+    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits)
+    {
+        var batch = rows.Count;
+        var width = rows.Max(r => r.Length);
+        var tokens = new long[batch * width];
+        var mask = new long[batch * width];
+        var positions = new long[batch * width];
+        var nextIds = new long[batch * width];
+        var lastIndex = new long[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            var row = rows[b];
+            var offset = b * width;
+            for (var t = 0; t < row.Length; t++)
+            {
+                tokens[offset + t] = row[t];
+                mask[offset + t] = 1;
+                positions[offset + t] = t;
+                nextIds[offset + t] = t + 1 < row.Length ? row[t + 1] : 0;
+            }
+            lastIndex[b] = offset + row.Length - 1;
+        }
+
+        long[] matrix = [batch, width];
+        var values = new List<OrtValue>(inputNames.Length);
+        try
+        {
+            var names = new List<string>(inputNames.Length);
+            void Add(string name, OrtValue value)
+            {
+                values.Add(value);
+                names.Add(name);
+            }
+            Add("input_ids", Ids(tokens, matrix));
+            if (attentionMask is not null)
+            {
+                Add(attentionMask, Ids(mask, matrix));
+            }
+            if (positionIds is not null)
+            {
+                Add(positionIds, Ids(positions, matrix));
+            }
+            if (useCacheBranch is not null)
+            {
+                Add(useCacheBranch, OrtValue.CreateTensorValueFromMemory(new[] { false }, [1]));
+            }
+            foreach (var (name, type, heads, headDim) in pasts)
+            {
+                Add(name, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [batch, heads, 0, headDim]));
+            }
+            Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(temperatures.ToArray(), [batch, 1, 1]));
+            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { k }, [1]));
+            Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
+            Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
+
+            string[] outputs = wantLastLogits
+                ? [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob, TopKGraphNames.LastLogits]
+                : [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob];
+            using var runOptions = new RunOptions();
+            var results = session.Run(runOptions, names, values, outputs);
+            return new TeacherBatchOutput(results, width, k);
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private OrtValue Ids(long[] values, long[] shape) => idsType == TensorElementType.Int64
+        ? OrtValue.CreateTensorValueFromMemory(values, shape)
+        : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(values, v => (int)v), shape);
+
+    public void Dispose() => session.Dispose();
+}

@@ -1,0 +1,111 @@
+using Distill.Shared.Onnx;
+using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
+
+namespace Distill.TeacherServer.Onnx;
+
+/// <summary>
+/// Appends <c>logits/τ → LogSoftmax → TopK(k)</c>, a gather of the next token's log-prob and a gather of
+/// each row's last-position logits to a causal LM graph, and makes those the only graph outputs, so only
+/// [B,T,k] (plus [B,T] and [B,V]) ever leave ONNX Runtime.
+/// </summary>
+public static class TopKGraphAugmenter
+{
+    /// <summary>TopK's K as an input, negative axes and GatherElements all need opset 11.</summary>
+    public const int MinimumOpset = 11;
+
+    public static void Append(ModelProto model, string logitsName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = model.Graph ?? throw new IncompatibleModelException("The model has no graph.");
+        var opset = DefaultDomainOpset(model);
+        if (opset < MinimumOpset)
+        {
+            throw new IncompatibleModelException($"The model's opset {opset} is older than {MinimumOpset}.");
+        }
+        var logits = graph.Output.FirstOrDefault(o => o.Name == logitsName)
+            ?? throw new IncompatibleModelException($"The graph has no output named '{logitsName}' (outputs: {string.Join(", ", graph.Output.Select(o => o.Name))}).");
+        var logitsType = logits.Type?.TensorType
+            ?? throw new IncompatibleModelException($"The output '{logitsName}' is not a tensor.");
+        if (logitsType.Shape is { Dim.Count: not 3 and not 0 })
+        {
+            throw new IncompatibleModelException($"The output '{logitsName}' has rank {logitsType.Shape.Dim.Count}; [batch, sequence, vocab] expected.");
+        }
+        var taken = graph.Input.Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).ToHashSet();
+        foreach (var name in new[] { TopKGraphNames.Temperature, TopKGraphNames.K, TopKGraphNames.NextIds, TopKGraphNames.LastIndex })
+        {
+            if (taken.Contains(name))
+            {
+                throw new IncompatibleModelException($"The graph already uses the name '{name}'.");
+            }
+        }
+
+        var floatLogits = logitsName;
+        if (logitsType.ElemType != (int)DataType.Float)
+        {
+            floatLogits = "distill/logits_float";
+            graph.Node.Add(Node("Cast", [logitsName], [floatLogits], Int("to", (long)DataType.Float)));
+        }
+        graph.Node.Add(Node("Div", [floatLogits, TopKGraphNames.Temperature], ["distill/scaled_logits"]));
+        graph.Node.Add(Node("LogSoftmax", ["distill/scaled_logits"], ["distill/logprobs"], Int("axis", 2)));
+        graph.Node.Add(Node("TopK", ["distill/logprobs", TopKGraphNames.K], [TopKGraphNames.TopKLogprobs, "distill/topk_ids_int64"], Int("axis", 2)));
+        graph.Node.Add(Node("Cast", ["distill/topk_ids_int64"], [TopKGraphNames.TopKIds], Int("to", (long)DataType.Int32)));
+        if (opset >= 13)
+        {
+            graph.Initializer.Add(new TensorProto { Name = "distill/axis_2", DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { 2 } });
+            graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds, "distill/axis_2"], ["distill/next_ids_3d"]));
+        }
+        else
+        {
+            graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds], ["distill/next_ids_3d"], Ints("axes", 2)));
+        }
+        graph.Node.Add(Node("GatherElements", ["distill/logprobs", "distill/next_ids_3d"], [TopKGraphNames.NextLogprob], Int("axis", 2)));
+        graph.Node.Add(Node("Flatten", [floatLogits], ["distill/flat_logits"], Int("axis", 2)));
+        graph.Node.Add(Node("Gather", ["distill/flat_logits", TopKGraphNames.LastIndex], [TopKGraphNames.LastLogits], Int("axis", 0)));
+
+        graph.Input.Add(Tensor(TopKGraphNames.Temperature, DataType.Float, "batch", 1, 1));
+        graph.Input.Add(Tensor(TopKGraphNames.K, DataType.Int64, 1));
+        graph.Input.Add(Tensor(TopKGraphNames.NextIds, DataType.Int64, "batch", "sequence"));
+        graph.Input.Add(Tensor(TopKGraphNames.LastIndex, DataType.Int64, "batch"));
+
+        graph.Output.Clear();
+        // Output shapes are left to shape inference: a declared symbol could clash with the model's own.
+        graph.Output.Add(Tensor(TopKGraphNames.TopKIds, DataType.Int32));
+        graph.Output.Add(Tensor(TopKGraphNames.TopKLogprobs, DataType.Float));
+        graph.Output.Add(Tensor(TopKGraphNames.NextLogprob, DataType.Float));
+        graph.Output.Add(Tensor(TopKGraphNames.LastLogits, DataType.Float));
+    }
+
+    public static long DefaultDomainOpset(ModelProto model) =>
+        model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+
+    private static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = $"distill/{opType}_{outputs[0].Replace('/', '_')}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Ints(string name, params long[] values) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
+
+    private static ValueInfoProto Tensor(string name, DataType type, params object[] dims)
+    {
+        if (dims.Length == 0)
+        {
+            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+        }
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+        {
+            shape.Dim.Add(dim is string symbol
+                ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim) });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+}
