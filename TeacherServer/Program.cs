@@ -1,5 +1,58 @@
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Api;
+using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Models;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, CommandLineSwitches.Map);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls(CommandLineSwitches.DefaultUrls);
+}
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.SingleLine = true;
+    console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+    console.UseUtcTimestamp = true;
+});
+
+builder.Services.AddOptions<TeacherServerOptions>()
+    .BindConfiguration(TeacherServerOptions.Section)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddOptions<KestrelServerOptions>()
+    .Configure<IOptions<TeacherServerOptions>>((kestrel, teacher) => kestrel.Limits.MaxRequestBodySize = teacher.Value.MaxRequestBytes);
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default));
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: [ModelsReadyHealthCheck.ReadyTag]);
+
+builder.Services.AddSingleton<ModelRegistry>();
+builder.Services.AddSingleton<ModelLoader>();
+builder.Services.AddSingleton<ModelFolderScanner>();
+builder.Services.AddSingleton<ApiKeyFilter>();
+builder.Services.AddHostedService<ModelFolderWatcher>();
+
 var app = builder.Build();
+
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+});
+app.UseStatusCodePages();
+app.UseHttpMetrics();
+
+app.MapOpenApi();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ModelsReadyHealthCheck.ReadyTag) });
+app.MapMetrics();
+app.MapTeacherApi();
+
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,62 @@
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Models;
+
+namespace Distill.TeacherServer.Api;
+
+/// <summary>Checks requests against the model that will answer them; each check returns the 400 detail or null.</summary>
+public static class RequestValidation
+{
+    public static string? TopK(TopKRequest request, LoadedModel model, int maxK)
+    {
+        var kLimit = Math.Min(maxK, model.VocabSize);
+        if (request.K <= 0 || request.K > kLimit)
+        {
+            return $"k = {request.K} is outside [1, {kLimit}] (the server's max k and the vocabulary size).";
+        }
+        return Temperature(request.Temperature) ?? Sequences(request.Sequences, "sequences", model, model.ContextLength);
+    }
+
+    public static string? Generate(GenerateRequest request, LoadedModel model, int maxNewTokens)
+    {
+        if (request.MaxNewTokens <= 0 || request.MaxNewTokens > maxNewTokens)
+        {
+            return $"max_new_tokens = {request.MaxNewTokens} is outside [1, {maxNewTokens}].";
+        }
+        if (!(request.TopP > 0 && request.TopP <= 1))
+        {
+            return $"top_p = {request.TopP} is outside (0, 1].";
+        }
+        return Temperature(request.Temperature) ?? Sequences(request.Prompts, "prompts", model, model.ContextLength - 1);
+    }
+
+    private static string? Temperature(float temperature) =>
+        float.IsFinite(temperature) && temperature > 0 ? null : $"temperature = {temperature} must be finite and > 0.";
+
+    private static string? Sequences(int[][]? sequences, string field, LoadedModel model, int maxLength)
+    {
+        if (sequences is null || sequences.Length == 0)
+        {
+            return $"{field} must hold at least one sequence.";
+        }
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            var sequence = sequences[i];
+            if (sequence is null || sequence.Length == 0)
+            {
+                return $"{field}[{i}] is empty.";
+            }
+            if (sequence.Length > maxLength)
+            {
+                return $"{field}[{i}] has {sequence.Length} tokens; the most this model accepts here is {maxLength} (context length {model.ContextLength}).";
+            }
+            for (var t = 0; t < sequence.Length; t++)
+            {
+                if ((uint)sequence[t] >= (uint)model.VocabSize)
+                {
+                    return $"{field}[{i}][{t}] = {sequence[t]} is not a token id of this model (vocabulary size {model.VocabSize}).";
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Batching;
+using Distill.TeacherServer.Generation;
+using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Distill.TeacherServer.Api;
+
+/// <summary>The /v1 endpoints: model list, top-k and generate.</summary>
+public static class TeacherApi
+{
+    public static IEndpointRouteBuilder MapTeacherApi(this IEndpointRouteBuilder routes)
+    {
+        var v1 = routes.MapGroup("/v1").AddEndpointFilter<ApiKeyFilter>().WithTags("Teacher")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        v1.MapGet("/models", ListModels).WithName("ListModels")
+            .WithSummary("Models being served, with version, vocabulary and tokenizer fingerprint.");
+
+        v1.MapPost("/models/{name}/topk", TopK).WithName("TopK")
+            .WithSummary("Top-k next-token log-probs of every position of a batch of sequences.")
+            .WithDescription("Body: JSON TopKRequest or application/vnd.distill.topk. Answer: JSON, or binary when Accept is application/vnd.distill.topk (add '; precision=float16' for float16 log-probs).")
+            .Accepts<TopKRequest>(WireMediaTypes.Json, WireMediaTypes.TopKBinary)
+            .Produces<TopKResponse>(StatusCodes.Status200OK, WireMediaTypes.Json, WireMediaTypes.TopKBinary)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        v1.MapPost("/models/{name}/generate", Generate).WithName("Generate")
+            .WithSummary("Sampled continuations of prompts (temperature, top-p, seed, stop at eos).")
+            .Accepts<GenerateRequest>(WireMediaTypes.Json)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        return routes;
+    }
+
+    public static Ok<ModelList> ListModels(ModelRegistry registry) =>
+        TypedResults.Ok(new ModelList(registry.Models.Select(m => m.Info).ToArray()));
+
+    public static async Task<Results<Ok<TopKResponse>, FileContentHttpResult, ProblemHttpResult>> TopK(
+        string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
+    {
+        var settings = options.Value;
+        var model = registry.Find(name);
+        if (model is null)
+        {
+            return Problems.UnknownModel(name);
+        }
+        var encoding = ContentNegotiation.RequestEncoding(context.Request);
+        if (encoding == WireEncoding.Unsupported)
+        {
+            return Problems.UnsupportedMediaType(context.Request.ContentType, WireMediaTypes.Json, WireMediaTypes.TopKBinary);
+        }
+        var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBytes, cancellation);
+        if (body is null)
+        {
+            return Problems.TooLarge(settings.MaxRequestBytes);
+        }
+        TopKRequest? request;
+        try
+        {
+            request = encoding == WireEncoding.Binary
+                ? TopKBinaryCodec.DecodeRequest(body)
+                : JsonSerializer.Deserialize(body, WireJsonContext.Default.TopKRequest);
+        }
+        catch (Exception e) when (e is JsonException or WireFormatException)
+        {
+            return Problems.BadRequest($"The body is not a valid top-k request: {e.Message}");
+        }
+        if (request is null)
+        {
+            return Problems.BadRequest("The body is empty or null.");
+        }
+
+        var outcome = registry.TryAcquire(name, admit: true, out var lease);
+        if (outcome != LeaseOutcome.Acquired)
+        {
+            return Refused(outcome, context, name, settings);
+        }
+        using (lease)
+        {
+            var served = lease!.Model;
+            if (RequestValidation.TopK(request, served, settings.MaxK) is { } problem)
+            {
+                return Problems.BadRequest(problem);
+            }
+            var started = Stopwatch.GetTimestamp();
+            var rows = request.Sequences
+                .Select(s => served.Batcher.Submit(new RowWork(s, request.K, request.Temperature, false, cancellation)))
+                .ToArray();
+            var results = await Task.WhenAll(rows);
+            var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray());
+
+            TeacherMetrics.RequestSeconds.WithLabels(served.Name, "topk").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(answer.Positions);
+            var (answerEncoding, precision) = ContentNegotiation.AnswerEncoding(context.Request);
+            TeacherMetrics.TopKRequests.WithLabels(served.Name, answerEncoding == WireEncoding.Binary ? "binary" : "json").Inc();
+            return answerEncoding == WireEncoding.Binary
+                ? TypedResults.Bytes(TopKBinaryCodec.EncodeResponse(answer, precision), WireMediaTypes.TopKBinary)
+                : TypedResults.Ok(TopKResponse.From(answer));
+        }
+    }
+
+    public static async Task<Results<Ok<GenerateResponse>, ProblemHttpResult>> Generate(
+        string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
+    {
+        var settings = options.Value;
+        if (registry.Find(name) is null)
+        {
+            return Problems.UnknownModel(name);
+        }
+        if (ContentNegotiation.RequestEncoding(context.Request) != WireEncoding.Json)
+        {
+            return Problems.UnsupportedMediaType(context.Request.ContentType, WireMediaTypes.Json);
+        }
+        var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBytes, cancellation);
+        if (body is null)
+        {
+            return Problems.TooLarge(settings.MaxRequestBytes);
+        }
+        GenerateRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(body, WireJsonContext.Default.GenerateRequest);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest($"The body is not a valid generate request: {e.Message}");
+        }
+        if (request is null)
+        {
+            return Problems.BadRequest("The body is empty or null.");
+        }
+
+        var outcome = registry.TryAcquire(name, admit: true, out var lease);
+        if (outcome != LeaseOutcome.Acquired)
+        {
+            return Refused(outcome, context, name, settings);
+        }
+        using (lease)
+        {
+            var served = lease!.Model;
+            if (RequestValidation.Generate(request, served, settings.MaxNewTokens) is { } problem)
+            {
+                return Problems.BadRequest(problem);
+            }
+            var started = Stopwatch.GetTimestamp();
+            var seed = request.Seed ?? Random.Shared.Next();
+            var completions = await Task.WhenAll(request.Prompts.Select((prompt, i) =>
+                Sampling.CompleteAsync(served, prompt, request, unchecked(seed + i), cancellation)));
+            TeacherMetrics.RequestSeconds.WithLabels(served.Name, "generate").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            TeacherMetrics.GenerateRequests.WithLabels(served.Name).Inc();
+            TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(completions.Sum(c => c.Tokens.Length));
+            return TypedResults.Ok(new GenerateResponse(served.Name, served.Version, seed, completions));
+        }
+    }
+
+    private static ProblemHttpResult Refused(LeaseOutcome outcome, HttpContext context, string name, TeacherServerOptions settings)
+    {
+        if (outcome == LeaseOutcome.QueueFull)
+        {
+            TeacherMetrics.Rejected.WithLabels(name).Inc();
+            return Problems.Busy(context, name, settings.RetryAfterSeconds);
+        }
+        return Problems.UnknownModel(name);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Onnx;
+
+namespace Distill.TeacherServer.Batching;
+
+/// <summary>
+/// Merges rows of concurrent requests for one model version into ORT runs of at most
+/// <c>maxBatchTokens</c> padded tokens, in arrival order, and hands each row its slice of the result.
+/// Rows may differ in k and τ: a run uses the largest k and a τ per row.
+/// </summary>
+public sealed class DynamicBatcher
+{
+    private readonly TeacherSession session;
+    private readonly string modelName;
+    private readonly int maxBatchTokens;
+    private readonly TimeSpan window;
+    private readonly ILogger logger;
+    private readonly Channel<RowWork> queue = Channel.CreateUnbounded<RowWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task worker;
+    private int queuedRows;
+
+    public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchTokens);
+        this.session = session;
+        this.modelName = modelName;
+        this.maxBatchTokens = maxBatchTokens;
+        this.window = window;
+        this.logger = logger;
+        worker = Task.Run(RunAsync);
+    }
+
+    public int QueuedRows => Volatile.Read(ref queuedRows);
+
+    public Task<RowResult> Submit(RowWork row)
+    {
+        Interlocked.Increment(ref queuedRows);
+        TeacherMetrics.QueueDepth.WithLabels(modelName).Inc();
+        if (!queue.Writer.TryWrite(row))
+        {
+            Dequeued(1);
+            row.Completion.TrySetException(new ObjectDisposedException(nameof(DynamicBatcher), "The model version is being unloaded."));
+        }
+        return row.Completion.Task;
+    }
+
+    /// <summary>Finishes the queued rows, then stops.</summary>
+    public Task StopAsync()
+    {
+        queue.Writer.TryComplete();
+        return worker;
+    }
+
+    private async Task RunAsync()
+    {
+        var pending = new List<RowWork>();
+        while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
+        {
+            Drain(pending);
+            if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens)
+            {
+                await WaitForMoreAsync(pending);
+            }
+            var batch = TakeBatch(pending);
+            if (batch.Count > 0)
+            {
+                Execute(batch);
+            }
+        }
+    }
+
+    private void Drain(List<RowWork> pending)
+    {
+        while (queue.Reader.TryRead(out var row))
+        {
+            pending.Add(row);
+        }
+    }
+
+    private async Task WaitForMoreAsync(List<RowWork> pending)
+    {
+        using var timeout = new CancellationTokenSource(window);
+        try
+        {
+            while (PaddedTokens(pending) < maxBatchTokens && await queue.Reader.WaitToReadAsync(timeout.Token))
+            {
+                Drain(pending);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static long PaddedTokens(List<RowWork> rows) => rows.Count == 0 ? 0 : (long)rows.Count * rows.Max(r => r.Tokens.Length);
+
+    /// <summary>Takes rows from the front while the padded batch fits the budget; the first row always goes.</summary>
+    private List<RowWork> TakeBatch(List<RowWork> pending)
+    {
+        var batch = new List<RowWork>();
+        var width = 0;
+        var taken = 0;
+        foreach (var row in pending)
+        {
+            if (row.Cancellation.IsCancellationRequested)
+            {
+                row.Completion.TrySetCanceled(row.Cancellation);
+                taken++;
+                continue;
+            }
+            var newWidth = Math.Max(width, row.Tokens.Length);
+            if (batch.Count > 0 && (long)(batch.Count + 1) * newWidth > maxBatchTokens)
+            {
+                break;
+            }
+            batch.Add(row);
+            width = newWidth;
+            taken++;
+        }
+        pending.RemoveRange(0, taken);
+        Dequeued(taken);
+        return batch;
+    }
+
+    private void Dequeued(int rows)
+    {
+        Interlocked.Add(ref queuedRows, -rows);
+        TeacherMetrics.QueueDepth.WithLabels(modelName).Dec(rows);
+    }
+
+    private void Execute(List<RowWork> batch)
+    {
+        try
+        {
+            var k = batch.Max(r => r.K);
+            var temperatures = batch.Select(r => r.Temperature).ToArray();
+            var started = Stopwatch.GetTimestamp();
+            using var output = session.Run(batch.Select(r => r.Tokens).ToArray(), temperatures, k, batch.Any(r => r.WantLastLogits));
+            TeacherMetrics.RunSeconds.WithLabels(modelName).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            TeacherMetrics.BatchRows.WithLabels(modelName).Observe(batch.Count);
+            TeacherMetrics.BatchTokens.WithLabels(modelName).Observe(batch.Count * output.Width);
+            for (var b = 0; b < batch.Count; b++)
+            {
+                batch[b].Completion.TrySetResult(Slice(output, b, batch[b]));
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "An ORT run of {Rows} rows for {Model} failed", batch.Count, modelName);
+            foreach (var row in batch)
+            {
+                row.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    private static RowResult Slice(TeacherBatchOutput output, int b, RowWork row)
+    {
+        var length = row.Tokens.Length;
+        var k = row.K;
+        var ids = new int[length * k];
+        var logprobs = new float[length * k];
+        var next = new float[length];
+        var allIds = output.TopKIds;
+        var allLogprobs = output.TopKLogprobs;
+        var allNext = output.NextLogprobs;
+        for (var t = 0; t < length; t++)
+        {
+            var source = (b * output.Width + t) * output.K;
+            allIds.Slice(source, k).CopyTo(ids.AsSpan(t * k));
+            allLogprobs.Slice(source, k).CopyTo(logprobs.AsSpan(t * k));
+            next[t] = t + 1 < length ? allNext[b * output.Width + t] : float.NaN;
+        }
+        float[]? lastLogits = null;
+        if (row.WantLastLogits)
+        {
+            var vocab = output.VocabSize;
+            lastLogits = output.LastLogits.Slice(b * vocab, vocab).ToArray();
+        }
+        return new RowResult(new SequenceTopK(length, k, ids, logprobs, next), lastLogits);
+    }
+}

@@ -1,0 +1,13 @@
+using Distill.Shared.Wire;
+
+namespace Distill.TeacherServer.Batching;
+
+/// <summary>One sequence waiting for the batcher.</summary>
+/// <param name="WantLastLogits">Also return the raw logits of the last position (generation).</param>
+public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation)
+{
+    public TaskCompletionSource<RowResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <param name="LastLogits">[V] when asked for, else null.</param>
+public sealed record RowResult(SequenceTopK TopK, float[]? LastLogits);

@@ -1,0 +1,53 @@
+using Prometheus;
+
+namespace Distill.TeacherServer.Hosting;
+
+/// <summary>Prometheus metrics of the teacher (HTTP request counts and latencies come from UseHttpMetrics).</summary>
+public static class TeacherMetrics
+{
+    public static readonly Counter TopKRequests = Metrics.CreateCounter(
+        "distill_topk_requests_total", "Top-k requests answered, by model and encoding.",
+        new CounterConfiguration { LabelNames = ["model", "encoding"] });
+
+    public static readonly Counter GenerateRequests = Metrics.CreateCounter(
+        "distill_generate_requests_total", "Generate requests answered, by model.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter TokensServed = Metrics.CreateCounter(
+        "distill_tokens_served_total", "Positions whose top-k was returned, plus generated tokens.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter Rejected = Metrics.CreateCounter(
+        "distill_requests_rejected_total", "Requests refused with 429 because the model's queue was full.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Histogram BatchRows = Metrics.CreateHistogram(
+        "distill_batch_rows", "Sequences per ORT run.",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 12) });
+
+    public static readonly Histogram BatchTokens = Metrics.CreateHistogram(
+        "distill_batch_tokens", "Padded tokens (rows × length) per ORT run.",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(16, 2, 14) });
+
+    public static readonly Histogram RunSeconds = Metrics.CreateHistogram(
+        "distill_run_seconds", "Duration of one ORT run.",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+
+    public static readonly Histogram RequestSeconds = Metrics.CreateHistogram(
+        "distill_request_seconds", "Time from admission to answer of top-k and generate requests.",
+        new HistogramConfiguration { LabelNames = ["model", "endpoint"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "distill_queue_depth", "Sequences waiting for an ORT run.",
+        new GaugeConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter ModelSwaps = Metrics.CreateCounter(
+        "distill_model_swaps_total", "Model versions published (first load or hot swap).",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter ModelLoadFailures = Metrics.CreateCounter(
+        "distill_model_load_failures_total", "Model folders rejected as corrupt or incompatible.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("distill_models_loaded", "Models being served.");
+}

@@ -1,0 +1,79 @@
+using System.ComponentModel.DataAnnotations;
+using Distill.TeacherServer.Onnx;
+
+namespace Distill.TeacherServer.Hosting;
+
+/// <summary>Server settings, bound from the "TeacherServer" configuration section (and short command-line switches).</summary>
+public sealed class TeacherServerOptions : IValidatableObject
+{
+    public const string Section = "TeacherServer";
+
+    /// <summary>Folder of model folders; relative paths are resolved against the content root (the current directory).</summary>
+    [Required]
+    public string ModelsPath { get; set; } = "models";
+
+    /// <summary>"cpu", or "cuda" in a build made with -p:DistillGpu=true.</summary>
+    [Required]
+    public string ExecutionProvider { get; set; } = ExecutionProviders.Cpu;
+
+    /// <summary>ORT intra-op threads per session; 0 lets ORT choose (one per physical core).</summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Largest k a request may ask for (it is also capped by the vocabulary size).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxK { get; set; } = 256;
+
+    /// <summary>Token budget of one ORT run: rows × padded length.</summary>
+    [Range(1, 100_000_000)]
+    public int MaxBatchTokens { get; set; } = 16_384;
+
+    /// <summary>Requests admitted per model (running or waiting); one more gets 429 with Retry-After.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueue { get; set; } = 256;
+
+    /// <summary>How long the batcher waits for more rows when a batch is under budget; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
+    [Range(0, 1000)]
+    public double BatchWindowMilliseconds { get; set; } = 1;
+
+    /// <summary>Largest request body; a bigger one gets 413.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxRequestBytes { get; set; } = 64L << 20;
+
+    /// <summary>Largest max_new_tokens of a generate request.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxNewTokens { get; set; } = 1024;
+
+    /// <summary>When set, every /v1 request needs it in X-Api-Key or "Authorization: Bearer …".</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Quiet time after the last file event in the models folder before it is rescanned.</summary>
+    [Range(0, 600_000)]
+    public int WatchDebounceMilliseconds { get; set; } = 1000;
+
+    /// <summary>Rescan period without file events (a safety net for missed events).</summary>
+    [Range(1, 86_400)]
+    public int RescanSeconds { get; set; } = 30;
+
+    /// <summary>Seconds suggested in Retry-After on 429.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ExecutionProvider is not (ExecutionProviders.Cpu or ExecutionProviders.Cuda))
+        {
+            yield return new ValidationResult($"ExecutionProvider must be '{ExecutionProviders.Cpu}' or '{ExecutionProviders.Cuda}', not '{ExecutionProvider}'.", [nameof(ExecutionProvider)]);
+        }
+#if !DISTILL_GPU
+        if (ExecutionProvider == ExecutionProviders.Cuda)
+        {
+            yield return new ValidationResult("ExecutionProvider 'cuda' needs the GPU build: dotnet build -p:DistillGpu=true.", [nameof(ExecutionProvider)]);
+        }
+#endif
+        if (ApiKey is { Length: 0 })
+        {
+            yield return new ValidationResult("ApiKey is empty; leave it unset for no key.", [nameof(ApiKey)]);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+using Distill.TeacherServer.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Distill.TeacherServer.Models;
+
+/// <summary>Rescans the models folder after file events have been quiet for the debounce time, and periodically.</summary>
+public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<TeacherServerOptions> options, ILogger<ModelFolderWatcher> logger)
+    : BackgroundService
+{
+    private readonly Channel<bool> changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        if (!Directory.Exists(scanner.Root))
+        {
+            logger.LogWarning("The models folder {Root} does not exist; creating it", scanner.Root);
+            Directory.CreateDirectory(scanner.Root);
+        }
+        logger.LogInformation("Watching models folder {Root}", scanner.Root);
+        using var watcher = new FileSystemWatcher(scanner.Root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        FileSystemEventHandler changed = (_, _) => changes.Writer.TryWrite(true);
+        watcher.Changed += changed;
+        watcher.Created += changed;
+        watcher.Deleted += changed;
+        watcher.Renamed += (_, _) => changes.Writer.TryWrite(true);
+        watcher.Error += (_, e) =>
+        {
+            logger.LogWarning(e.GetException(), "The models folder watcher lost events; rescanning");
+            changes.Writer.TryWrite(true);
+        };
+        watcher.EnableRaisingEvents = true;
+
+        var debounce = TimeSpan.FromMilliseconds(options.Value.WatchDebounceMilliseconds);
+        var period = TimeSpan.FromSeconds(options.Value.RescanSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await scanner.ScanAsync(stoppingToken);
+                if (await WaitForChangeAsync(period, stoppingToken))
+                {
+                    while (await WaitForChangeAsync(debounce, stoppingToken))
+                    {
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Scanning the models folder failed");
+                await Task.Delay(debounce, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>True when a file event arrives within <paramref name="timeout"/>.</summary>
+    private async Task<bool> WaitForChangeAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            await changes.Reader.ReadAsync(timer.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Distill.Shared.Onnx;
+using Distill.TeacherServer.Batching;
+using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Onnx;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace Distill.TeacherServer.Models;
+
+/// <summary>Turns a model folder into a <see cref="LoadedModel"/>, checked by a test run before anyone sees it.</summary>
+public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerFactory loggers)
+{
+    private readonly ILogger logger = loggers.CreateLogger<ModelLoader>();
+
+    /// <exception cref="IncompatibleModelException">The folder is corrupt or cannot be served; the message says why.</exception>
+    public LoadedModel Load(string folder, string version)
+    {
+        var settings = options.Value;
+        var manifest = TeacherManifestReader.Read(folder);
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new IncompatibleModelException($"{Path.GetFileName(manifest.ModelPath)} is not an ONNX model: {e.Message}", e);
+        }
+
+        TeacherSession session;
+        using (var sessionOptions = SessionOptionsFactory.Create(settings.ExecutionProvider, settings.IntraOpThreads, folder))
+        {
+            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim);
+        }
+        try
+        {
+            var vocabSize = TestRun(session, manifest);
+            var tokenizer = TokenizerInspector.Describe(folder);
+            var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
+                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>());
+            return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, settings.MaxQueue, loggers.CreateLogger<LoadedModel>());
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs two rows of different lengths and checks shapes and values; returns the logits width.</summary>
+    private int TestRun(TeacherSession session, TeacherManifest manifest)
+    {
+        int[][] rows = manifest.ContextLength >= 2 ? [[0, 0], [0]] : [[0], [0]];
+        try
+        {
+            using var output = session.Run(rows, [1f, 1f], 1, wantLastLogits: true);
+            var vocabSize = output.VocabSize;
+            if (output.TopKIds.Length != rows.Length * output.Width || output.NextLogprobs.Length != rows.Length * output.Width)
+            {
+                throw new IncompatibleModelException("The logits of the test run do not have the shape [batch, sequence, vocab].");
+            }
+            foreach (var value in output.LastLogits)
+            {
+                if (!float.IsFinite(value))
+                {
+                    throw new IncompatibleModelException("The test run produced logits that are not finite.");
+                }
+            }
+            if (manifest.VocabSize is { } configured && configured != vocabSize)
+            {
+                logger.LogWarning("Model {Model}: config vocab_size {Configured} differs from the logits width {VocabSize}; the logits width is used",
+                    manifest.Name, configured, vocabSize);
+            }
+            return vocabSize;
+        }
+        catch (Exception e) when (e is not IncompatibleModelException)
+        {
+            throw new IncompatibleModelException($"The test run failed: {e.Message}", e);
+        }
+    }
+}
