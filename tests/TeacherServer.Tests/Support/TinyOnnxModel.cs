@@ -1,0 +1,95 @@
+using Distill.Shared.Onnx;
+using Google.Protobuf;
+using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
+
+namespace Distill.TeacherServer.Tests.Support;
+
+/// <summary>
+/// A hand-built ONNX "language model" small enough to build in microseconds: logits = (E[ids] + P[pos]) · W.
+/// Positions do not see each other, so it is trivially causal. Used where the model's maths does not matter
+/// (registry, hot swap, validation); the exporter's GPT is used where it does.
+/// </summary>
+public static class TinyOnnxModel
+{
+    public static ModelProto Build(int vocab, int context, int width, int seed, bool positionIds = true, int pastLayers = 0, int heads = 2)
+    {
+        var random = new Random(seed);
+        var graph = new GraphProto { Name = "tiny" };
+        graph.Initializer.Add(Floats("embedding", random, vocab, width));
+        graph.Initializer.Add(Floats("unembedding", random, width, vocab));
+        graph.Input.Add(Input("input_ids", DataType.Int64, "batch", "sequence"));
+        graph.Input.Add(Input("attention_mask", DataType.Int64, "batch", "sequence"));
+        graph.Node.Add(Node("Gather", ["embedding", "input_ids"], ["tokens"]));
+        var hidden = "tokens";
+        if (positionIds)
+        {
+            graph.Initializer.Add(Floats("positions", random, context, width));
+            graph.Input.Add(Input("position_ids", DataType.Int64, "batch", "sequence"));
+            graph.Node.Add(Node("Gather", ["positions", "position_ids"], ["placed"]));
+            graph.Node.Add(Node("Add", ["tokens", "placed"], ["hidden"]));
+            hidden = "hidden";
+        }
+        graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits"]));
+        graph.Output.Add(Input("logits", DataType.Float, "batch", "sequence", vocab));
+        for (var layer = 0; layer < pastLayers; layer++)
+        {
+            foreach (var part in new[] { "key", "value" })
+            {
+                graph.Input.Add(Input($"past_key_values.{layer}.{part}", DataType.Float, "batch", heads, "past", width / heads));
+                graph.Node.Add(Node("Identity", [$"past_key_values.{layer}.{part}"], [$"present.{layer}.{part}"]));
+                graph.Output.Add(Input($"present.{layer}.{part}", DataType.Float, "batch", heads, "past", width / heads));
+            }
+        }
+        return new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "distill-tests",
+            OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } },
+            Graph = graph,
+        };
+    }
+
+    /// <summary>Writes model.onnx and a GPT-2 style config.json into <paramref name="folder"/>.</summary>
+    public static void WriteFolder(string folder, int vocab = 32, int context = 16, int width = 8, int seed = 1, bool positionIds = true, int pastLayers = 0, int? eos = null)
+    {
+        Directory.CreateDirectory(folder);
+        var model = Build(vocab, context, width, seed, positionIds, pastLayers);
+        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), model.ToByteArray());
+        File.WriteAllText(Path.Combine(folder, "config.json"),
+            $$"""{"model_type":"gpt2","vocab_size":{{vocab}},"n_positions":{{context}},"n_embd":{{width}},"n_layer":{{pastLayers}},"n_head":2,"eos_token_id":{{eos ?? vocab - 1}}}""");
+    }
+
+    private static TensorProto Floats(string name, Random random, params long[] dims)
+    {
+        var count = (int)dims.Aggregate(1L, (a, b) => a * b);
+        var tensor = new TensorProto { Name = name, DataType = (int)DataType.Float };
+        tensor.Dims.AddRange(dims);
+        var values = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+        tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        return tensor;
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string[] outputs)
+    {
+        var node = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        return node;
+    }
+
+    private static ValueInfoProto Input(string name, DataType type, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in dims)
+        {
+            shape.Dim.Add(dim is string symbol
+                ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim) });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+}

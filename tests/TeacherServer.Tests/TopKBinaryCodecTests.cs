@@ -1,0 +1,114 @@
+using Distill.Shared.Wire;
+
+namespace Distill.TeacherServer.Tests;
+
+public class TopKBinaryCodecTests
+{
+    private static TopKResult SampleResult(int seed)
+    {
+        var random = new Random(seed);
+        const int k = 3;
+        var sequences = new[] { 1, 4, 2 }.Select(length => new SequenceTopK(length, k,
+            Enumerable.Range(0, length * k).Select(_ => random.Next(50_000)).ToArray(),
+            Enumerable.Range(0, length * k).Select(_ => (float)(-random.NextDouble() * 20)).ToArray(),
+            Enumerable.Range(0, length).Select(t => t == length - 1 ? float.NaN : (float)(-random.NextDouble() * 20)).ToArray())).ToArray();
+        return new TopKResult("tiny-é", "0123456789abcdef", k, sequences);
+    }
+
+    [Fact]
+    public void Request_round_trips()
+    {
+        var request = new TopKRequest([[1, 2, 3], [7], [int.MaxValue, 0]], 64, 0.7f);
+        var decoded = TopKBinaryCodec.DecodeRequest(TopKBinaryCodec.EncodeRequest(request));
+        Assert.Equal(request.K, decoded.K);
+        Assert.Equal(request.Temperature, decoded.Temperature);
+        Assert.Equal(request.Sequences, decoded.Sequences);
+    }
+
+    [Fact]
+    public void Request_layout_is_little_endian_as_documented()
+    {
+        var bytes = TopKBinaryCodec.EncodeRequest(new TopKRequest([[258]], 2, 1f));
+        byte[] expected = [(byte)'D', (byte)'K', (byte)'Q', (byte)'1', 2, 0, 0, 0, 0, 0, 0x80, 0x3F, 1, 0, 0, 0, 1, 0, 0, 0, 2, 1, 0, 0];
+        Assert.Equal(expected, bytes);
+    }
+
+    [Fact]
+    public void Float32_answer_round_trips_exactly()
+    {
+        var result = SampleResult(1);
+        var decoded = TopKBinaryCodec.DecodeResponse(TopKBinaryCodec.EncodeResponse(result));
+        Assert.Equal(result.Model, decoded.Model);
+        Assert.Equal(result.Version, decoded.Version);
+        Assert.Equal(result.K, decoded.K);
+        Assert.Equal(result.Sequences.Count, decoded.Sequences.Count);
+        for (var i = 0; i < result.Sequences.Count; i++)
+        {
+            Assert.Equal(result.Sequences[i].Length, decoded.Sequences[i].Length);
+            Assert.Equal(result.Sequences[i].Ids, decoded.Sequences[i].Ids);
+            Assert.Equal(result.Sequences[i].Logprobs, decoded.Sequences[i].Logprobs);
+            Assert.Equal(result.Sequences[i].NextTokenLogprobs, decoded.Sequences[i].NextTokenLogprobs);
+            Assert.True(float.IsNaN(decoded.Sequences[i].NextTokenLogprobs[^1]));
+        }
+    }
+
+    [Fact]
+    public void Float16_answer_round_trips_within_half_precision()
+    {
+        var result = SampleResult(2);
+        var bytes = TopKBinaryCodec.EncodeResponse(result, LogprobPrecision.Float16);
+        var decoded = TopKBinaryCodec.DecodeResponse(bytes);
+        for (var i = 0; i < result.Sequences.Count; i++)
+        {
+            Assert.Equal(result.Sequences[i].Ids, decoded.Sequences[i].Ids);
+            foreach (var (sent, received) in result.Sequences[i].Logprobs.Zip(decoded.Sequences[i].Logprobs))
+            {
+                Assert.Equal(sent, received, Math.Abs(sent) * 1e-3f + 1e-4f);
+            }
+            Assert.True(float.IsNaN(decoded.Sequences[i].NextTokenLogprobs[^1]));
+        }
+        Assert.True(bytes.Length < TopKBinaryCodec.EncodeResponse(result).Length);
+    }
+
+    [Fact]
+    public void Bytes_per_position_at_k64()
+    {
+        Assert.Equal(64 * 4 + 65 * 4, TopKBinaryCodec.BytesPerPosition(64, LogprobPrecision.Float32));
+        Assert.Equal(64 * 4 + 65 * 2, TopKBinaryCodec.BytesPerPosition(64, LogprobPrecision.Float16));
+    }
+
+    public static TheoryData<string, byte[]> MalformedRequests()
+    {
+        var valid = TopKBinaryCodec.EncodeRequest(new TopKRequest([[1, 2], [3]], 2, 1f));
+        var negativeCount = (byte[])valid.Clone();
+        negativeCount[12] = 0xFF; negativeCount[13] = 0xFF; negativeCount[14] = 0xFF; negativeCount[15] = 0xFF;
+        var hugeLength = (byte[])valid.Clone();
+        hugeLength[16] = 0xFF; hugeLength[17] = 0xFF; hugeLength[18] = 0xFF; hugeLength[19] = 0x7F;
+        var badMagic = (byte[])valid.Clone();
+        badMagic[0] = (byte)'X';
+        return new TheoryData<string, byte[]>
+        {
+            { "empty", [] },
+            { "truncated", valid[..^1] },
+            { "trailing", [.. valid, 0] },
+            { "magic", badMagic },
+            { "negative count", negativeCount },
+            { "length past the end", hugeLength },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(MalformedRequests))]
+    public void Malformed_request_is_a_wire_format_error(string why, byte[] bytes)
+    {
+        Assert.NotNull(why);
+        Assert.Throws<WireFormatException>(() => TopKBinaryCodec.DecodeRequest(bytes));
+    }
+
+    [Fact]
+    public void Truncated_answer_is_a_wire_format_error()
+    {
+        var bytes = TopKBinaryCodec.EncodeResponse(SampleResult(3));
+        Assert.Throws<WireFormatException>(() => TopKBinaryCodec.DecodeResponse(bytes.AsSpan(0, bytes.Length - 2)));
+    }
+}
