@@ -72,7 +72,13 @@ public sealed class TokenizerFormatTests : IDisposable
             version = "1.0",
             added_tokens = vocabulary.SpecialTokens.Select(e => new
             {
-                id = e.Value, content = e.Key, single_word = false, lstrip = false, rstrip = false, normalized = true, special = true,
+                id = e.Value,
+                content = e.Key,
+                single_word = false,
+                lstrip = false,
+                rstrip = false,
+                normalized = true,
+                special = true,
             }),
             normalizer = (object?)null,
             pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
