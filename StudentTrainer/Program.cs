@@ -1,1 +1,17 @@
-Console.WriteLine("trainer");
+using System.CommandLine;
+using Distill.StudentTrainer.Cli;
+
+var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export GPT students");
+root.Subcommands.Add(TrainTokenizerCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create());
+
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

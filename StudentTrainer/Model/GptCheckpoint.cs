@@ -1,0 +1,61 @@
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Model;
+
+/// <summary>
+/// A trained model on disk: <c>model.json</c> (the <see cref="GptConfig"/>) and <c>model.weights</c>
+/// (TorchSharp's state-dict format), usually beside the tokenizer files it was trained with.
+/// </summary>
+public static class GptCheckpoint
+{
+    public const string ConfigFile = "model.json";
+    public const string WeightsFile = "model.weights";
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static void Save(Gpt model, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, ConfigFile), JsonSerializer.Serialize(model.Config, JsonOptions));
+        string weights = Path.Combine(folder, WeightsFile);
+        string temporary = weights + ".tmp";
+        model.save(temporary);
+        File.Move(temporary, weights, overwrite: true);
+    }
+
+    public static GptConfig LoadConfig(string folder)
+    {
+        string path = Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"no {ConfigFile} in '{folder}': not a model checkpoint folder", path);
+        GptConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<GptConfig>(File.ReadAllText(path))
+                ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid model configuration: {e.Message}", e);
+        }
+        config.Validate();
+        return config;
+    }
+
+    public static Gpt Load(string folder, Device? device = null)
+    {
+        GptConfig config = LoadConfig(folder);
+        string weights = Path.Combine(folder, WeightsFile);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"no {WeightsFile} in '{folder}'", weights);
+        var model = new Gpt(config);
+        model.load(weights);
+        if (device is not null) model.to(device);
+        model.eval();
+        return model;
+    }
+}

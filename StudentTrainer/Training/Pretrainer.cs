@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Distill.StudentTrainer.Data;
+using Distill.StudentTrainer.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Training;
+
+/// <summary>
+/// Trains a <see cref="Gpt"/> from scratch with next-token cross-entropy: AdamW (decay on 2-D weights only),
+/// linear warmup + cosine learning rate, global-norm gradient clipping, fixed seeds for weights and batches.
+/// </summary>
+public sealed class Pretrainer(PretrainOptions options, ITrainingReporter reporter)
+{
+    private const int LogEvery = 10;
+
+    public PretrainResult Run(TokenStream train, TokenStream validation, TokenStream test, string outputFolder, Device device)
+    {
+        options.Validate();
+        torch.manual_seed(options.Seed);
+        var random = new Random(options.Seed);
+        using var model = new Gpt(options.Model);
+        model.to(device);
+        model.train();
+        reporter.Message($"model: {model.ParameterCount:N0} parameters; train {train.Count:N0} tokens, " +
+                         $"validation {validation.Count:N0}, test {test.Count:N0}");
+
+        (IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay) = model.ParameterGroupsForWeightDecay();
+        using var optimizer = optim.AdamW(
+        [
+            new AdamW.ParamGroup(decay, options.PeakLearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false),
+            new AdamW.ParamGroup(noDecay, options.PeakLearningRate, 0.9, 0.95, 1e-8, 0.0, false, false),
+        ]);
+        var schedule = new LearningRateSchedule(options.PeakLearningRate, options.FinalLearningRate, options.WarmupSteps, options.Steps);
+        Parameter[] parameters = model.parameters().ToArray();
+
+        int tokensPerStep = options.BatchSize * options.Model.ContextLength;
+        var clock = Stopwatch.StartNew();
+        double lastLoss = double.NaN;
+        for (int step = 0; step < options.Steps; step++)
+        {
+            double learningRate = schedule.At(step);
+            foreach (AdamW.ParamGroup group in optimizer.ParamGroups.Cast<AdamW.ParamGroup>())
+                group.LearningRate = learningRate;
+
+            using (var scope = NewDisposeScope())
+            {
+                (Tensor inputs, Tensor targets) = train.RandomBatch(random, options.BatchSize, options.Model.ContextLength);
+                Tensor logits = model.Forward(inputs.to(device));                                         // (B, T, V)
+                Tensor loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.to(device).flatten());
+                optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(parameters, options.GradientClip);
+                optimizer.step();
+                bool log = (step + 1) % LogEvery == 0 || step + 1 == options.Steps;
+                if (log) lastLoss = loss.item<float>();
+                double tokensPerSecond = (step + 1) * (double)tokensPerStep / clock.Elapsed.TotalSeconds;
+                reporter.Step(step + 1, options.Steps, log ? lastLoss : null, learningRate, tokensPerSecond);
+            }
+
+            if ((step + 1) % options.EvalInterval == 0 && step + 1 < options.Steps)
+            {
+                (double valLoss, double valPpl) = PerplexityEvaluator.Evaluate(model, validation, options.BatchSize, device);
+                reporter.Evaluated(step + 1, "validation", valLoss, valPpl);
+                GptCheckpoint.Save(model, outputFolder);
+            }
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        GptCheckpoint.Save(model, outputFolder);
+        (double finalValLoss, double finalValPpl) = PerplexityEvaluator.Evaluate(model, validation, options.BatchSize, device);
+        reporter.Evaluated(options.Steps, "validation", finalValLoss, finalValPpl);
+        (double testLoss, double testPpl) = PerplexityEvaluator.Evaluate(model, test, options.BatchSize, device);
+        reporter.Evaluated(options.Steps, "test", testLoss, testPpl);
+
+        long tokensSeen = (long)options.Steps * tokensPerStep;
+        return new PretrainResult(model.ParameterCount, tokensSeen, seconds, tokensSeen / seconds, lastLoss, finalValPpl, testPpl);
+    }
+}

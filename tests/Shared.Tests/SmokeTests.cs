@@ -1,1 +1,0 @@
-namespace Distill.Shared.Tests; public class SmokeTests { [Fact] public void Loads() => Assert.True(true); }
