@@ -1,24 +1,26 @@
-using System.Security.Cryptography;
+using Distill.Shared.Tokenization;
+using Distill.TeacherServer.Onnx;
 
 namespace Distill.TeacherServer.Models;
 
 /// <summary>Describes a model folder's tokenizer, or returns null when it has none.</summary>
 public static class TokenizerInspector
 {
+    /// <exception cref="IncompatibleModelException">The tokenizer files are malformed.</exception>
     public static TokenizerFacts? Describe(string folder)
     {
-        string[] files = File.Exists(Path.Combine(folder, "tokenizer.json")) ? ["tokenizer.json"]
-            : File.Exists(Path.Combine(folder, "vocab.json")) && File.Exists(Path.Combine(folder, "merges.txt")) ? ["vocab.json", "merges.txt"]
-            : [];
-        if (files.Length == 0)
+        try
+        {
+            var tokenizer = TokenizerLoader.Load(folder);
+            return new TokenizerFacts(tokenizer.Kind, tokenizer.Fingerprint, tokenizer.EosId);
+        }
+        catch (FileNotFoundException)
         {
             return null;
         }
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in files)
+        catch (InvalidDataException e)
         {
-            sha.AppendData(File.ReadAllBytes(Path.Combine(folder, file)));
+            throw new IncompatibleModelException($"The tokenizer is malformed: {e.Message}", e);
         }
-        return new TokenizerFacts(files[0] == "tokenizer.json" ? "tokenizer.json" : "bpe", Convert.ToHexStringLower(sha.GetHashAndReset())[..16], null);
     }
 }
