@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Models;
+using Distill.TeacherServer.Tests.Support;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Distill.TeacherServer.Tests;
+
+/// <summary>Folder watch: hot swap under load, corrupt models, removal, folders in other shapes.</summary>
+public sealed class ModelRegistryTests
+{
+    private static readonly int[] Probe = [3, 1, 4, 1, 5, 9, 2, 6];
+
+    [Fact]
+    public async Task Hot_swap_under_concurrent_load_loses_no_request_and_each_answer_names_its_version()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "swap"), seed: 1));
+        var modelPath = Path.Combine(host.ModelsFolder, "swap", "model.onnx");
+        var referenceFolder = Path.Combine(host.ModelsFolder, "..", Path.GetFileName(host.ModelsFolder) + "-ref");
+        TinyOnnxModel.WriteFolder(Path.Combine(referenceFolder, "v1"), seed: 1);
+        TinyOnnxModel.WriteFolder(Path.Combine(referenceFolder, "v2"), seed: 2);
+        try
+        {
+            var v1 = (await host.WaitForModelAsync("swap"))!.Version;
+            var old = host.Services.GetRequiredService<ModelRegistry>().Find("swap")!;
+            var expected = new Dictionary<int, float[]>();
+            foreach (var seed in new[] { 1, 2 })
+            {
+                using var reference = new ReferenceTopK(Path.Combine(referenceFolder, $"v{seed}", "model.onnx"));
+                expected[seed] = reference.LogProbs(Probe, 1.0).Select(p => (float)p.Max()).ToArray();
+            }
+
+            var answers = new ConcurrentBag<(string Version, float[] Top1)>();
+            var failures = new ConcurrentBag<string>();
+            using var stop = new CancellationTokenSource();
+            var clients = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var request = new TopKRequest([Probe], 1, 1f);
+                    try
+                    {
+                        if (c % 2 == 0)
+                        {
+                            var answer = await TopKCalls.BinaryAsync(host.Client, "swap", request);
+                            answers.Add((answer.Version, answer.Sequences[0].Logprobs));
+                        }
+                        else
+                        {
+                            using var response = await host.Client.PostAsJsonAsync("/v1/models/swap/topk", request);
+                            if (response.StatusCode != HttpStatusCode.OK)
+                            {
+                                failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                                continue;
+                            }
+                            var answer = (await response.Content.ReadFromJsonAsync<TopKResponse>())!;
+                            answers.Add((answer.Version, answer.Sequences[0].Logprobs.Select(l => l[0]).ToArray()));
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        failures.Add(e.Message);
+                    }
+                }
+            })).ToArray();
+
+            await Task.Delay(300);
+            ModelFiles.ReplaceAtomically(modelPath, TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
+            var v2 = (await host.WaitForModelAsync("swap", m => m is not null && m.Version != v1))!.Version;
+            await Task.Delay(300);
+            stop.Cancel();
+            await Task.WhenAll(clients);
+
+            Assert.Empty(failures);
+            Assert.Contains(answers, a => a.Version == v1);
+            Assert.Contains(answers, a => a.Version == v2);
+            foreach (var (version, top1) in answers)
+            {
+                Assert.True(version == v1 || version == v2, $"unknown version {version}");
+                var truth = expected[version == v1 ? 1 : 2];
+                for (var t = 0; t < truth.Length; t++)
+                {
+                    Assert.Equal(truth[t], top1[t], 1e-4);
+                }
+            }
+            await old.Disposed.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            Directory.Delete(referenceFolder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Corrupt_model_dropped_in_leaves_the_old_version_serving()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "victim")));
+        var before = (await host.WaitForModelAsync("victim"))!;
+        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("victim");
+        var failuresBefore = failures.Value;
+
+        ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "victim", "model.onnx"), "this is not an onnx model"u8.ToArray());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (failures.Value == failuresBefore)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the corrupt model was never rejected");
+            await Task.Delay(50);
+        }
+
+        var after = await host.FindModelAsync("victim");
+        Assert.Equal(before.Version, after?.Version);
+        var answer = await TopKCalls.JsonAsync(host.Client, "victim", new TopKRequest([[1, 2, 3]], 2, 1f));
+        Assert.Equal(before.Version, answer.Version);
+        using var ready = await host.Client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("garbage bytes")]
+    [InlineData("truncated model")]
+    [InlineData("no logits output")]
+    [InlineData("token id input missing")]
+    public async Task Corrupt_or_incompatible_new_folder_is_not_served(string defect)
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "good")));
+        await host.WaitForModelAsync("good");
+        var folder = Path.Combine(host.ModelsFolder, "bad");
+        TinyOnnxModel.WriteFolder(folder);
+        var modelPath = Path.Combine(folder, "model.onnx");
+        var model = Distill.Shared.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("bad");
+        var failuresBefore = failures.Value;
+        switch (defect)
+        {
+            case "garbage bytes":
+                File.WriteAllBytes(modelPath, [1, 2, 3, 4, 5, 6, 7, 8]);
+                break;
+            case "truncated model":
+                var bytes = File.ReadAllBytes(modelPath);
+                File.WriteAllBytes(modelPath, bytes[..(bytes.Length / 2)]);
+                break;
+            case "no logits output":
+                model.Graph.Output[0].Name = "scores";
+                model.Graph.Node.Last().Output[0] = "scores";
+                File.WriteAllBytes(modelPath, model.ToByteArray());
+                break;
+            case "token id input missing":
+                model.Graph.Input[0].Name = "tokens_in";
+                model.Graph.Node[0].Input[1] = "tokens_in";
+                File.WriteAllBytes(modelPath, model.ToByteArray());
+                break;
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (failures.Value == failuresBefore)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the bad folder was never rejected");
+            await Task.Delay(50);
+        }
+        Assert.Null(await host.FindModelAsync("bad"));
+        Assert.NotNull(await host.FindModelAsync("good"));
+    }
+
+    [Fact]
+    public async Task Removing_a_folder_unloads_the_model()
+    {
+        using var host = TeacherHost.Start(models =>
+        {
+            TinyOnnxModel.WriteFolder(Path.Combine(models, "stays"));
+            TinyOnnxModel.WriteFolder(Path.Combine(models, "goes"), seed: 3);
+        });
+        await host.WaitForModelAsync("stays");
+        await host.WaitForModelAsync("goes");
+        var goes = host.Services.GetRequiredService<ModelRegistry>().Find("goes")!;
+
+        Directory.Delete(Path.Combine(host.ModelsFolder, "goes"), recursive: true);
+        await host.WaitForModelAsync("goes", m => m is null);
+
+        using var response = await host.Client.PostAsJsonAsync("/v1/models/goes/topk", new TopKRequest([[1]], 1, 1f));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await goes.Disposed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(await host.FindModelAsync("stays"));
+    }
+
+    [Theory]
+    [InlineData("optimum inputs: empty past_key_values, no position_ids")]
+    [InlineData("external data")]
+    public async Task Folders_in_other_shapes_are_served_and_match_the_reference(string shape)
+    {
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "other");
+            if (shape.StartsWith("optimum", StringComparison.Ordinal))
+            {
+                TinyOnnxModel.WriteFolder(folder, seed: 5, positionIds: false, pastLayers: 2);
+            }
+            else
+            {
+                TinyOnnxModel.WriteFolder(folder, seed: 6);
+                ModelFiles.MoveInitializersToExternalData(Path.Combine(folder, "model.onnx"), "model.onnx.data");
+            }
+        });
+        await host.WaitForModelAsync("other");
+        int[][] sequences = [[1, 2, 3, 4], [5, 6]];
+        var answer = await TopKCalls.JsonAsync(host.Client, "other", new TopKRequest(sequences, 4, 1f));
+        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "other", "model.onnx"));
+        for (var s = 0; s < sequences.Length; s++)
+        {
+            for (var t = 0; t < sequences[s].Length; t++)
+            {
+                TopKCorrectnessTests.AssertMatchesReference(reference, sequences[s], 1.0, 4,
+                    answer.Sequences[s].Ids[t], answer.Sequences[s].Logprobs[t], answer.Sequences[s].NextTokenLogprob, t);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Models_list_reports_what_a_trainer_needs()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "listed"), vocab: 48, context: 12, eos: 7));
+        var model = (await host.WaitForModelAsync("listed"))!;
+        Assert.Equal(48, model.VocabSize);
+        Assert.Equal(12, model.ContextLength);
+        Assert.Equal(7, model.EosId);
+        Assert.Equal(16, model.Version.Length);
+        Assert.Null(model.TokenizerFingerprint);
+    }
+}
