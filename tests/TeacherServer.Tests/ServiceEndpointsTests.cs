@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Tests.Support;
+
+namespace Distill.TeacherServer.Tests;
+
+/// <summary>Health, metrics, OpenAPI and generate.</summary>
+public sealed class ServiceEndpointsTests
+{
+    [Fact]
+    public async Task Ready_only_once_a_model_is_loaded()
+    {
+        using var host = TeacherHost.Start(_ => { });
+        using (var live = await host.Client.GetAsync("/health/live"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+        using (var notReady = await host.Client.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+        TinyOnnxModel.WriteFolder(Path.Combine(host.ModelsFolder, "late"));
+        await host.WaitForModelAsync("late");
+        using var ready = await host.Client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_and_openapi_are_served()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "metered")));
+        await host.WaitForModelAsync("metered");
+        await TopKCalls.JsonAsync(host.Client, "metered", new TopKRequest([[1, 2, 3]], 2, 1f));
+
+        var metrics = await host.Client.GetStringAsync("/metrics");
+        Assert.Contains("distill_tokens_served_total{model=\"metered\"}", metrics);
+        Assert.Contains("distill_batch_rows", metrics);
+        Assert.Contains("distill_queue_depth", metrics);
+        Assert.Contains("distill_model_swaps_total{model=\"metered\"}", metrics);
+        Assert.Contains("http_request_duration_seconds", metrics);
+
+        var openApi = await host.Client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/v1/models/{name}/topk", openApi);
+        Assert.Contains("/v1/models/{name}/generate", openApi);
+        Assert.Contains(WireMediaTypes.TopKBinary, openApi);
+    }
+
+    [Fact]
+    public async Task Generate_is_reproducible_with_a_seed_and_respects_its_limits()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "writer"), vocab: 32, context: 16, eos: 31));
+        await host.WaitForModelAsync("writer");
+        var request = new GenerateRequest([[1, 2, 3], [4]], MaxNewTokens: 6, Temperature: 1.5f, TopP: 0.9f, Seed: 42, StopAtEos: false);
+
+        var first = await GenerateAsync(host, request);
+        var second = await GenerateAsync(host, request);
+        Assert.Equal(42, first.Seed);
+        Assert.Equal(first.Completions.Select(c => c.Tokens), second.Completions.Select(c => c.Tokens));
+        Assert.All(first.Completions, c =>
+        {
+            Assert.Equal(6, c.Tokens.Length);
+            Assert.Equal("length", c.FinishReason);
+            Assert.All(c.Tokens, t => Assert.InRange(t, 0, 31));
+        });
+
+        var toContext = await GenerateAsync(host, request with { Prompts = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]], MaxNewTokens = 100 });
+        Assert.Equal(2, toContext.Completions[0].Tokens.Length);
+    }
+
+    [Fact]
+    public async Task Generate_stops_at_eos()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "writer"), vocab: 32, context: 64, eos: 5));
+        await host.WaitForModelAsync("writer");
+        var answer = await GenerateAsync(host, new GenerateRequest([[1], [2], [3], [4]], MaxNewTokens: 60, Temperature: 3f, Seed: 7));
+        Assert.Contains(answer.Completions, c => c.FinishReason == "eos");
+        Assert.All(answer.Completions, c =>
+        {
+            var eosAt = Array.IndexOf(c.Tokens, 5);
+            Assert.Equal(c.FinishReason == "eos" ? c.Tokens.Length - 1 : -1, eosAt);
+        });
+    }
+
+    private static async Task<GenerateResponse> GenerateAsync(TeacherHost host, GenerateRequest request)
+    {
+        using var response = await host.Client.PostAsJsonAsync("/v1/models/writer/generate", request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<GenerateResponse>())!;
+    }
+}
