@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Distill.Shared.Onnx;
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Models;
+using Distill.TeacherServer.Onnx;
+
+namespace Distill.Bench.Server;
+
+/// <summary>
+/// Tokens/s of the same batch through HTTP (binary, JSON) and through ORT directly in-process, the gain of
+/// dynamic batching for concurrent single-sequence clients, and the bytes per position of each encoding.
+/// </summary>
+public static class ServerBenchmark
+{
+    private const string ModelName = "bench";
+    private const int BytesK = 64;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var options = ServerBenchmarkOptions.Parse(args);
+        var (folder, description) = BenchModelFolder.Resolve(options.Model);
+        var models = Path.Combine(Path.GetTempPath(), "distill-bench-models-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(models);
+        Directory.CreateSymbolicLink(Path.Combine(models, ModelName), Path.GetFullPath(folder));
+        try
+        {
+            await RunAsync(options, folder, description, models);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
+
+    private static async Task RunAsync(ServerBenchmarkOptions options, string folder, string description, string models)
+    {
+        var threads = options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var manifest = TeacherManifestReader.Read(folder);
+        var length = Math.Min(options.Length, manifest.ContextLength);
+        var random = new Random(1234);
+        var vocab = manifest.VocabSize ?? 2;
+        var batch = Enumerable.Range(0, options.Batch).Select(_ => Enumerable.Range(0, length).Select(_ => random.Next(vocab)).ToArray()).ToArray();
+        var batchTokens = options.Batch * length;
+        var request = new TopKRequest(batch, options.K, 1f);
+
+        Console.WriteLine($"Server benchmark: {description}");
+        Console.WriteLine($"  batch {options.Batch} x {length} tokens, k = {options.K}, ORT intra-op threads {(options.Threads == 0 ? "ORT default" : threads)}, {options.Seconds:0.#} s per figure, {Environment.ProcessorCount} logical cores");
+
+        double direct;
+        using (var sessionOptions = SessionOptionsFactory.Create(ExecutionProviders.Cpu, options.Threads, folder))
+        using (var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim))
+        {
+            var temperatures = Enumerable.Repeat(1f, options.Batch).ToArray();
+            direct = await MeasureAsync(batchTokens, options.Seconds, () =>
+            {
+                using var output = session.Run(batch, temperatures, options.K, wantLastLogits: false);
+                _ = output.TopKIds.ToArray();
+                _ = output.TopKLogprobs.ToArray();
+                _ = output.NextLogprobs.ToArray();
+                return Task.CompletedTask;
+            });
+        }
+
+        double binary, json, batched, unbatched;
+        long binaryBytes, halfBytes, jsonBytes;
+        var positions = (long)options.Batch * length;
+        using (var server = new BenchServer(models, new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads }))
+        {
+            await server.WaitReadyAsync();
+            binary = await MeasureAsync(batchTokens, options.Seconds, () => PostBinaryAsync(server.Client, request, float16: false));
+            json = await MeasureAsync(batchTokens, options.Seconds, () => PostJsonAsync(server.Client, request));
+            var bytesRequest = request with { K = BytesK };
+            binaryBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: false)).Length;
+            halfBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: true)).Length;
+            jsonBytes = (await PostJsonAsync(server.Client, bytesRequest)).Length;
+            batched = await ConcurrentClientsAsync(server.Client, options, batch[0], length);
+        }
+        using (var server = new BenchServer(models, new Dictionary<string, string>
+        {
+            ["TeacherServer:IntraOpThreads"] = threads,
+            ["TeacherServer:MaxBatchTokens"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TeacherServer:BatchWindowMilliseconds"] = "0",
+        }))
+        {
+            await server.WaitReadyAsync();
+            unbatched = await ConcurrentClientsAsync(server.Client, options, batch[0], length);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"throughput, same model and batch",-52}{"tokens/s",12}{"vs direct",12}");
+        Row("ORT direct in-process (same top-k graph)", direct, direct);
+        Row("HTTP binary (float32 log-probs)", binary, direct);
+        Row("HTTP JSON", json, direct);
+        Console.WriteLine();
+        Console.WriteLine($"{$"dynamic batching, {options.Clients} clients x 1 sequence of {length}",-52}{"tokens/s",12}{"gain",12}");
+        Row("unbatched (one sequence per ORT run)", unbatched, unbatched);
+        Row("batched", batched, unbatched);
+        Console.WriteLine();
+        Console.WriteLine($"{$"bytes per position at k = {BytesK} ({positions} positions)",-52}{"bytes",12}{"vs binary",12}");
+        Row("binary float32", binaryBytes / (double)positions, binaryBytes / (double)positions, "0.0");
+        Row("binary float16", halfBytes / (double)positions, binaryBytes / (double)positions, "0.0");
+        Row("JSON", jsonBytes / (double)positions, binaryBytes / (double)positions, "0.0");
+    }
+
+    private static void Row(string label, double value, double baseline, string format = "0") =>
+        Console.WriteLine($"  {label,-50}{value.ToString(format, System.Globalization.CultureInfo.InvariantCulture),12}{(value / baseline).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "x",12}");
+
+    /// <summary>Tokens per second of <paramref name="call"/> run back to back for <paramref name="seconds"/>, after two warm-up calls.</summary>
+    private static async Task<double> MeasureAsync(int tokensPerCall, double seconds, Func<Task> call)
+    {
+        await call();
+        await call();
+        var calls = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            await call();
+            calls++;
+        }
+        return calls * (double)tokensPerCall / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> ConcurrentClientsAsync(HttpClient client, ServerBenchmarkOptions options, int[] sequence, int length)
+    {
+        var single = new TopKRequest([sequence], options.K, 1f);
+        await PostBinaryAsync(client, single, float16: false);
+        var calls = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(async () =>
+        {
+            while (clock.Elapsed.TotalSeconds < options.Seconds)
+            {
+                await PostBinaryAsync(client, single, float16: false);
+                Interlocked.Increment(ref calls);
+            }
+        })));
+        return calls * (double)length / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<byte[]> PostBinaryAsync(HttpClient client, TopKRequest request, bool float16)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{ModelName}/topk")
+        {
+            Content = new ByteArrayContent(TopKBinaryCodec.EncodeRequest(request)),
+        };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue(WireMediaTypes.TopKBinary);
+        message.Headers.Accept.ParseAdd(float16 ? $"{WireMediaTypes.TopKBinary}; {WireMediaTypes.PrecisionParameter}={WireMediaTypes.Float16}" : WireMediaTypes.TopKBinary);
+        using var response = await client.SendAsync(message);
+        response.EnsureSuccessStatusCode();
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        _ = TopKBinaryCodec.DecodeResponse(bytes);
+        return bytes;
+    }
+
+    private static async Task<byte[]> PostJsonAsync(HttpClient client, TopKRequest request)
+    {
+        using var response = await client.PostAsJsonAsync($"/v1/models/{ModelName}/topk", request);
+        response.EnsureSuccessStatusCode();
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        _ = JsonSerializer.Deserialize(bytes, WireJsonContext.Default.TopKResponse);
+        return bytes;
+    }
+}
