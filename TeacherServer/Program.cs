@@ -20,6 +20,7 @@ builder.Logging.AddSimpleConsole(console =>
     console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
     console.UseUtcTimestamp = true;
 });
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.Services.AddOptions<TeacherServerOptions>()
     .BindConfiguration(TeacherServerOptions.Section)
