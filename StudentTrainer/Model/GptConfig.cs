@@ -20,7 +20,7 @@ public sealed record GptConfig
     /// <summary>Attention heads per block; must divide <see cref="EmbeddingSize"/>.</summary>
     [JsonPropertyName("n_head")] public int Heads { get; init; } = 4;
 
-    /// <summary>Dropout on embeddings, attention weights and residual branches while training.</summary>
+    /// <summary>Dropout on embeddings and residual branches while training (not on attention weights).</summary>
     [JsonPropertyName("dropout")] public double Dropout { get; init; } = 0.0;
 
     /// <summary>Biases in the linear layers and layer norms (GPT-2 has them).</summary>

@@ -2,16 +2,23 @@ using Distill.Bench.Server;
 
 namespace Distill.Bench;
 
-/// <summary>Benchmarks that print figures. A named class: TeacherServer's public Program must stay the only one.</summary>
+/// <summary>Benchmarks that print figures. A named class, not top-level statements: TeacherServer's public Program must stay the only Program.</summary>
 public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is ["server", .. var rest])
+        string mode = args.Length > 0 ? args[0] : "";
+        switch (mode)
         {
-            return await ServerBenchmark.RunAsync(rest);
+            case "training-speed":
+                TrainingSpeedBench.Run(args[1..]);
+                return 0;
+            case "server":
+                return await ServerBenchmark.RunAsync(args[1..]);
+            default:
+                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server");
+                Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 5] [--clients 16] [--threads 0]");
+                return 2;
         }
-        Console.WriteLine("usage: Distill.Bench server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 5] [--clients 16] [--threads 0]");
-        return 1;
     }
 }

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Distill.StudentTrainer.Data;
+using Distill.StudentTrainer.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Distill.Bench;
+
+/// <summary>
+/// Training throughput (tokens/s) of the default student and teacher configurations: full AdamW steps
+/// (forward, cross-entropy, backward, clip, update) on random tokens, after warmup steps.
+/// </summary>
+public static class TrainingSpeedBench
+{
+    public static void Run(string[] args)
+    {
+        int batch = IntArg(args, "--batch-size", 16);
+        int warmup = IntArg(args, "--warmup", 2);
+        int steps = IntArg(args, "--steps", 6);
+        Console.WriteLine($"training speed: batch {batch} × context, {warmup} warmup + {steps} timed steps, {torch.get_num_threads()} threads");
+        Console.WriteLine($"{"configuration",-14} {"parameters",12} {"dropout",8} {"tokens/s",10} {"s/step",8}");
+        foreach ((string name, GptConfig config) in new[]
+                 {
+                     ("student", GptConfig.Student),
+                     ("teacher", GptConfig.Teacher),
+                     ("teacher", GptConfig.Teacher with { Dropout = 0.0 }),
+                 })
+        {
+            (long parameters, double tokensPerSecond, double secondsPerStep) = Measure(config, batch, warmup, steps);
+            Console.WriteLine($"{name,-14} {parameters,12:N0} {config.Dropout,8:F2} {tokensPerSecond,10:N0} {secondsPerStep,8:F2}");
+        }
+    }
+
+    private static (long Parameters, double TokensPerSecond, double SecondsPerStep) Measure(GptConfig config, int batch, int warmup, int steps)
+    {
+        manual_seed(1);
+        using var model = new Gpt(config);
+        model.train();
+        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4, weight_decay: 0.1);
+        var stream = new TokenStream(Enumerable.Range(0, 200_000).Select(i => (i * 7919) % config.VocabSize).ToArray());
+        var random = new Random(1);
+        Parameter[] parameters = model.parameters().ToArray();
+        var clock = new Stopwatch();
+        for (int step = 0; step < warmup + steps; step++)
+        {
+            if (step == warmup) clock.Start();
+            using var scope = NewDisposeScope();
+            (Tensor x, Tensor y) = stream.RandomBatch(random, batch, config.ContextLength);
+            Tensor loss = nn.functional.cross_entropy(model.Forward(x).flatten(0, 1), y.flatten());
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, 1.0);
+            optimizer.step();
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return (model.ParameterCount, (double)steps * batch * config.ContextLength / seconds, seconds / steps);
+    }
+
+    private static int IntArg(string[] args, string name, int fallback)
+    {
+        int index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out int value) ? value : fallback;
+    }
+}
