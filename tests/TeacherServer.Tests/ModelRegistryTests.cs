@@ -218,6 +218,23 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task Teacher_json_overrides_the_folder_conventions()
+    {
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "renamed");
+            TinyOnnxModel.WriteFolder(folder, context: 16, eos: 3);
+            File.Move(Path.Combine(folder, "model.onnx"), Path.Combine(folder, "decoder.onnx"));
+            File.WriteAllText(Path.Combine(folder, "teacher.json"), """{"model_file":"decoder.onnx","context_length":6,"eos_token_id":9}""");
+        });
+        var model = (await host.WaitForModelAsync("renamed"))!;
+        Assert.Equal(6, model.ContextLength);
+        Assert.Equal(9, model.EosId);
+        using var tooLong = await host.Client.PostAsJsonAsync("/v1/models/renamed/topk", new TopKRequest([[1, 2, 3, 4, 5, 6, 7]], 1, 1f));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+    }
+
+    [Fact]
     public async Task Models_list_reports_what_a_trainer_needs()
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "listed"), vocab: 48, context: 12, eos: 7));
