@@ -19,6 +19,7 @@ public sealed class BenchServer : IDisposable
             web.UseSetting("urls", $"http://127.0.0.1:{port}");
             web.UseSetting("TeacherServer:ModelsPath", modelsFolder);
             web.UseSetting("Logging:LogLevel:Default", "Warning");
+            web.UseSetting("Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks", "None");
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);

@@ -65,7 +65,9 @@ public static class ServerBenchmark
             });
         }
 
-        double binary, json, batched, unbatched;
+        const int ShortLength = 16;
+        var shortSequence = batch[0][..Math.Min(ShortLength, length)];
+        double binary, json, batched, unbatched, batchedShort, unbatchedShort;
         long binaryBytes, halfBytes, jsonBytes;
         var positions = (long)options.Batch * length;
         using (var server = new BenchServer(models, new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads }))
@@ -77,17 +79,20 @@ public static class ServerBenchmark
             binaryBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: false)).Length;
             halfBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: true)).Length;
             jsonBytes = (await PostJsonAsync(server.Client, bytesRequest)).Length;
-            batched = await ConcurrentClientsAsync(server.Client, options, batch[0], length);
+            batched = await ConcurrentClientsAsync(server.Client, options, batch[0]);
+            batchedShort = await ConcurrentClientsAsync(server.Client, options, shortSequence);
         }
+        // A token budget of one sequence makes every ORT run a single row: the unbatched server.
         using (var server = new BenchServer(models, new Dictionary<string, string>
         {
             ["TeacherServer:IntraOpThreads"] = threads,
-            ["TeacherServer:MaxBatchTokens"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["TeacherServer:MaxBatchTokens"] = "1",
             ["TeacherServer:BatchWindowMilliseconds"] = "0",
         }))
         {
             await server.WaitReadyAsync();
-            unbatched = await ConcurrentClientsAsync(server.Client, options, batch[0], length);
+            unbatched = await ConcurrentClientsAsync(server.Client, options, batch[0]);
+            unbatchedShort = await ConcurrentClientsAsync(server.Client, options, shortSequence);
         }
 
         Console.WriteLine();
@@ -96,9 +101,11 @@ public static class ServerBenchmark
         Row("HTTP binary (float32 log-probs)", binary, direct);
         Row("HTTP JSON", json, direct);
         Console.WriteLine();
-        Console.WriteLine($"{$"dynamic batching, {options.Clients} clients x 1 sequence of {length}",-52}{"tokens/s",12}{"gain",12}");
-        Row("unbatched (one sequence per ORT run)", unbatched, unbatched);
-        Row("batched", batched, unbatched);
+        Console.WriteLine($"{$"dynamic batching, {options.Clients} concurrent clients x 1 sequence",-52}{"tokens/s",12}{"gain",12}");
+        Row($"{length} tokens: unbatched (one sequence per ORT run)", unbatched, unbatched);
+        Row($"{length} tokens: batched", batched, unbatched);
+        Row($"{shortSequence.Length} tokens: unbatched", unbatchedShort, unbatchedShort);
+        Row($"{shortSequence.Length} tokens: batched", batchedShort, unbatchedShort);
         Console.WriteLine();
         Console.WriteLine($"{$"bytes per position at k = {BytesK} ({positions} positions)",-52}{"bytes",12}{"vs binary",12}");
         Row("binary float32", binaryBytes / (double)positions, binaryBytes / (double)positions, "0.0");
@@ -124,7 +131,7 @@ public static class ServerBenchmark
         return calls * (double)tokensPerCall / clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> ConcurrentClientsAsync(HttpClient client, ServerBenchmarkOptions options, int[] sequence, int length)
+    private static async Task<double> ConcurrentClientsAsync(HttpClient client, ServerBenchmarkOptions options, int[] sequence)
     {
         var single = new TopKRequest([sequence], options.K, 1f);
         await PostBinaryAsync(client, single, float16: false);
@@ -138,7 +145,7 @@ public static class ServerBenchmark
                 Interlocked.Increment(ref calls);
             }
         })));
-        return calls * (double)length / clock.Elapsed.TotalSeconds;
+        return calls * (double)sequence.Length / clock.Elapsed.TotalSeconds;
     }
 
     private static async Task<byte[]> PostBinaryAsync(HttpClient client, TopKRequest request, bool float16)
