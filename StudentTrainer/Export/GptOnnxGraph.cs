@@ -1,6 +1,5 @@
 using Distill.Shared.Onnx;
 using Distill.StudentTrainer.Model;
-using TorchSharp;
 using static Distill.StudentTrainer.Export.OnnxGraphBuilder;
 using static TorchSharp.torch;
 using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;

@@ -17,7 +17,9 @@ public readonly record struct OnnxDimension
         string.IsNullOrWhiteSpace(symbol) ? throw new ArgumentException("a symbolic dimension needs a name", nameof(symbol)) : new(null, symbol);
 
     public TensorShapeProto.Types.Dimension ToProto() =>
-        Symbol is not null ? new() { DimParam = Symbol } : new() { DimValue = Size ?? 0 };
+        Symbol is not null ? new() { DimParam = Symbol }
+        : Size is long size ? new() { DimValue = size }
+        : throw new InvalidOperationException("a default OnnxDimension has neither a size nor a name");
 
     public override string ToString() => Symbol ?? Size?.ToString() ?? "?";
 }
