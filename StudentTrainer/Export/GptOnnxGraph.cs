@@ -29,7 +29,7 @@ public sealed class GptOnnxGraph
     private readonly GptConfig _config;
     private readonly Dictionary<string, Tensor> _parameters;
     private readonly bool _includePast;
-    private readonly HashSet<string> _initialized = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
 
     private GptOnnxGraph(Gpt model, bool includePast)
     {
@@ -46,6 +46,9 @@ public sealed class GptOnnxGraph
         ArgumentNullException.ThrowIfNull(model);
         var graph = new GptOnnxGraph(model, includePast);
         graph.AddGraph();
+        string[] missed = graph._parameters.Keys.Except(graph._exported).ToArray();
+        if (missed.Length > 0)
+            throw new InvalidOperationException($"the ONNX graph does not use the parameters {string.Join(", ", missed)}");
         return graph._graph.ToModel(IrVersion, Opset, ProducerName, producerVersion);
     }
 
@@ -209,9 +212,9 @@ public sealed class GptOnnxGraph
 
     private string Parameter(string name)
     {
-        if (_initialized.Contains(name)) return name;
+        if (_exported.Contains(name)) return name;
         Tensor parameter = Lookup(name);
-        _initialized.Add(name);
+        _exported.Add(name);
         return _graph.FloatInitializer(name, Floats(parameter), parameter.shape);
     }
 
@@ -221,8 +224,9 @@ public sealed class GptOnnxGraph
     {
         Tensor weight = Lookup(name);
         if (weight.dim() != 2) throw new InvalidOperationException($"parameter '{name}' is not a matrix");
-        using var transposed = weight.detach().t();
-        _initialized.Add(name);
+        using var scope = NewDisposeScope();
+        Tensor transposed = weight.detach().t();
+        _exported.Add(name);
         return _graph.FloatInitializer(name, Floats(transposed), transposed.shape, "linear weight transposed to (in, out)");
     }
 
