@@ -29,6 +29,12 @@ public static class RandomGpt
 
     public static GptConfig Config(int vocab, int context, int embedding, int layers, int heads, bool bias) => new()
     {
-        VocabSize = vocab, ContextLength = context, EmbeddingSize = embedding, Layers = layers, Heads = heads, Bias = bias, Dropout = 0.0,
+        VocabSize = vocab,
+        ContextLength = context,
+        EmbeddingSize = embedding,
+        Layers = layers,
+        Heads = heads,
+        Bias = bias,
+        Dropout = 0.0,
     };
 }
