@@ -1,0 +1,246 @@
+using Distill.Shared.Onnx;
+using Distill.StudentTrainer.Model;
+using static Distill.StudentTrainer.Export.OnnxGraphBuilder;
+using static TorchSharp.torch;
+using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
+
+namespace Distill.StudentTrainer.Export;
+
+/// <summary>
+/// Translates a <see cref="Gpt"/> into an ONNX graph (default domain, opset 17) that computes the same logits as
+/// <see cref="Gpt.Forward"/>: inputs <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c> (B, T) int64,
+/// output <c>logits</c> (B, T, V) float32, with the attention mask of <see cref="AttentionMask.Build"/>.
+/// Linear weights are stored transposed, (in, out), as GPT-2's own checkpoints store them; the LM head reuses
+/// <c>wte.weight</c> through a Transpose that ONNX Runtime folds at load time.
+/// </summary>
+public sealed class GptOnnxGraph
+{
+    public const long Opset = 17;
+    public const long IrVersion = 8;
+    public const string ProducerName = "Distill";
+
+    // Dimension names as Hugging Face Optimum writes them.
+    public const string BatchDimension = "batch_size";
+    public const string SequenceDimension = "sequence_length";
+    public const string PastSequenceDimension = "past_sequence_length";
+    public const string TotalSequenceDimension = "past_sequence_length + sequence_length";
+
+    private readonly OnnxGraphBuilder _graph = new("distill_gpt");
+    private readonly GptConfig _config;
+    private readonly Dictionary<string, Tensor> _parameters;
+    private readonly bool _includePast;
+    private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
+
+    private GptOnnxGraph(Gpt model, bool includePast)
+    {
+        _config = model.Config;
+        _parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        _includePast = includePast;
+    }
+
+    /// <summary>Builds the ONNX model of <paramref name="model"/>'s current weights.</summary>
+    /// <param name="includePast">Add <c>past_key_values.{i}.key|value</c> inputs and <c>present.{i}.key|value</c> outputs.</param>
+    /// <param name="producerVersion">Written as the model's producer version.</param>
+    public static ModelProto Build(Gpt model, bool includePast, string producerVersion)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = new GptOnnxGraph(model, includePast);
+        graph.AddGraph();
+        string[] missed = graph._parameters.Keys.Except(graph._exported).ToArray();
+        if (missed.Length > 0)
+            throw new InvalidOperationException($"the ONNX graph does not use the parameters {string.Join(", ", missed)}");
+        return graph._graph.ToModel(IrVersion, Opset, ProducerName, producerVersion);
+    }
+
+    private int Heads => _config.Heads;
+    private int HeadSize => _config.HeadSize;
+    private int Width => _config.EmbeddingSize;
+
+    private void AddGraph()
+    {
+        OnnxDimension keyLength = _includePast ? TotalSequenceDimension : SequenceDimension;
+        _graph.Input("input_ids", DataType.Int64, BatchDimension, SequenceDimension);
+        _graph.Input("attention_mask", DataType.Int64, BatchDimension, keyLength);
+        _graph.Input("position_ids", DataType.Int64, BatchDimension, SequenceDimension);
+        if (_includePast)
+        {
+            for (int i = 0; i < _config.Layers; i++)
+            {
+                _graph.Input(PastName(i, "key"), DataType.Float, BatchDimension, Heads, PastSequenceDimension, HeadSize);
+                _graph.Input(PastName(i, "value"), DataType.Float, BatchDimension, Heads, PastSequenceDimension, HeadSize);
+            }
+        }
+        AddConstants();
+
+        string x = Embeddings();
+        string allowed = AttentionAllowed();
+        for (int i = 0; i < _config.Layers; i++)
+            x = Block(i, x, allowed);
+        x = LayerNorm("ln_f", x);
+        string head = _graph.Node("Transpose", "lm_head.weight", [Parameter("wte.weight")], Attribute("perm", 1L, 0L)); // (C, V)
+        string logits = _graph.Node("MatMul", "logits", [x, head]);                                                  // (B, T, V)
+
+        _graph.Output(logits, DataType.Float, BatchDimension, SequenceDimension, _config.VocabSize);
+        if (_includePast)
+        {
+            for (int i = 0; i < _config.Layers; i++)
+            {
+                _graph.Output(PresentName(i, "key"), DataType.Float, BatchDimension, Heads, TotalSequenceDimension, HeadSize);
+                _graph.Output(PresentName(i, "value"), DataType.Float, BatchDimension, Heads, TotalSequenceDimension, HeadSize);
+            }
+        }
+    }
+
+    private void AddConstants()
+    {
+        _graph.Int64Initializer("const.zero", [0L]);
+        _graph.Int64Initializer("const.one", [1L]);
+        _graph.FloatScalar("const.attention_scale", (float)(1.0 / Math.Sqrt(HeadSize)));
+        _graph.FloatScalar("const.negative_infinity", float.NegativeInfinity);
+        _graph.FloatScalar("const.half", 0.5f);
+        _graph.FloatScalar("const.one_float", 1.0f);
+        _graph.FloatScalar("const.sqrt_half", (float)Math.Sqrt(0.5));
+        _graph.Int64Vector("const.qkv_split", Width, Width, Width);
+        _graph.Int64Vector("const.heads_shape", 0, 0, Heads, HeadSize);
+        _graph.Int64Vector("const.merged_shape", 0, 0, Width);
+        _graph.Int64Vector("const.axes_1", 1);
+        _graph.Int64Vector("const.axes_1_2", 1, 2);
+    }
+
+    /// <returns>(B, T, C): token embedding + position embedding.</returns>
+    private string Embeddings()
+    {
+        string tokens = _graph.Node("Gather", "embeddings.tokens", [Parameter("wte.weight"), "input_ids"], Attribute("axis", 0L));
+        string positions = _graph.Node("Gather", "embeddings.positions", [Parameter("wpe.weight"), "position_ids"], Attribute("axis", 0L));
+        return _graph.Node("Add", "embeddings", [tokens, positions]);
+    }
+
+    /// <summary>
+    /// Query i (absolute position past+i) may see key j iff j ≤ past+i and attention_mask[b, j] = 1, or j = past+i.
+    /// </summary>
+    /// <returns>(B, 1, T, past+T) bool.</returns>
+    private string AttentionAllowed()
+    {
+        string idsShape = _graph.Node("Shape", "mask.input_ids_shape", ["input_ids"]);
+        string newLength = _graph.Node("Gather", "mask.new_length", [idsShape, "const.one"], Attribute("axis", 0L));     // T
+        string maskShape = _graph.Node("Shape", "mask.attention_mask_shape", ["attention_mask"]);
+        string keyLength = _graph.Node("Gather", "mask.key_length", [maskShape, "const.one"], Attribute("axis", 0L));   // past+T
+        string pastLength = _graph.Node("Sub", "mask.past_length", [keyLength, newLength]);
+        string keyPositions = _graph.Node("Range", "mask.key_positions", ["const.zero", keyLength, "const.one"]);       // (past+T)
+        string queryPositions = _graph.Node("Range", "mask.query_positions", [pastLength, keyLength, "const.one"]);     // (T)
+        string queryColumn = _graph.Node("Unsqueeze", "mask.query_column", [queryPositions, "const.axes_1"]);          // (T, 1)
+        string causal = _graph.Node("LessOrEqual", "mask.causal", [keyPositions, queryColumn]);                       // (T, past+T)
+        string self = _graph.Node("Equal", "mask.self", [keyPositions, queryColumn]);                                 // (T, past+T)
+        string real = _graph.Node("Cast", "mask.real_keys", ["attention_mask"], Attribute("to", (long)DataType.Bool)); // (B, past+T)
+        string realKeys = _graph.Node("Unsqueeze", "mask.real_keys_4d", [real, "const.axes_1_2"]);                    // (B, 1, 1, past+T)
+        string causalReal = _graph.Node("And", "mask.causal_real", [causal, realKeys]);                               // (B, 1, T, past+T)
+        return _graph.Node("Or", "mask.allowed", [causalReal, self]);
+    }
+
+    /// <param name="x">(B, T, C)</param>
+    /// <param name="allowed">(B, 1, T, past+T) bool</param>
+    /// <returns>(B, T, C): x + attn(ln_1(x)), then + mlp(ln_2(x)).</returns>
+    private string Block(int layer, string x, string allowed)
+    {
+        string prefix = $"h.{layer}";
+        string attention = Attention(layer, LayerNorm($"{prefix}.ln_1", x), allowed);
+        x = _graph.Node("Add", $"{prefix}.attn.residual", [x, attention]);
+        string mlp = Mlp($"{prefix}.mlp", LayerNorm($"{prefix}.ln_2", x));
+        return _graph.Node("Add", $"{prefix}.mlp.residual", [x, mlp]);
+    }
+
+    /// <param name="x">(B, T, C), already normalised.</param>
+    /// <returns>(B, T, C)</returns>
+    private string Attention(int layer, string x, string allowed)
+    {
+        string prefix = $"h.{layer}.attn";
+        string qkv = Linear($"{prefix}.c_attn", x);                                                               // (B, T, 3C)
+        string[] parts = _graph.Node("Split", $"{prefix}.qkv", [qkv, "const.qkv_split"], outputCount: 3, Attribute("axis", 2L));
+        string q = SplitHeads($"{prefix}.query", parts[0]);                                                      // (B, H, T, D)
+        string k = SplitHeads(_includePast ? $"{prefix}.new_key" : PresentName(layer, "key"), parts[1]);
+        string v = SplitHeads(_includePast ? $"{prefix}.new_value" : PresentName(layer, "value"), parts[2]);
+        if (_includePast)
+        {
+            k = _graph.Node("Concat", PresentName(layer, "key"), [PastName(layer, "key"), k], Attribute("axis", 2L));       // (B, H, past+T, D)
+            v = _graph.Node("Concat", PresentName(layer, "value"), [PastName(layer, "value"), v], Attribute("axis", 2L));
+        }
+        string keysT = _graph.Node("Transpose", $"{prefix}.key_transposed", [k], Attribute("perm", 0L, 1L, 3L, 2L));     // (B, H, D, past+T)
+        string scores = _graph.Node("MatMul", $"{prefix}.scores", [q, keysT]);                                       // (B, H, T, past+T)
+        string scaled = _graph.Node("Mul", $"{prefix}.scaled_scores", [scores, "const.attention_scale"]);
+        string masked = _graph.Node("Where", $"{prefix}.masked_scores", [allowed, scaled, "const.negative_infinity"]);
+        string weights = _graph.Node("Softmax", $"{prefix}.weights", [masked], Attribute("axis", -1L));
+        string heads = _graph.Node("MatMul", $"{prefix}.heads", [weights, v]);                                       // (B, H, T, D)
+        string merged = _graph.Node("Transpose", $"{prefix}.heads_merged", [heads], Attribute("perm", 0L, 2L, 1L, 3L)); // (B, T, H, D)
+        string y = _graph.Node("Reshape", $"{prefix}.output", [merged, "const.merged_shape"]);                        // (B, T, C)
+        return Linear($"{prefix}.c_proj", y);
+    }
+
+    /// <returns>(B, H, T, D) from (B, T, C).</returns>
+    private string SplitHeads(string name, string x)
+    {
+        string split = _graph.Node("Reshape", $"{name}.split", [x, "const.heads_shape"]);                   // (B, T, H, D)
+        return _graph.Node("Transpose", name, [split], Attribute("perm", 0L, 2L, 1L, 3L));
+    }
+
+    /// <returns>(B, T, C): c_proj(GELU(c_fc(x))) with the exact GELU 0.5·a·(1 + erf(a/√2)).</returns>
+    private string Mlp(string prefix, string x)
+    {
+        string a = Linear($"{prefix}.c_fc", x);                                                                 // (B, T, 4C)
+        string scaled = _graph.Node("Mul", $"{prefix}.gelu.scaled", [a, "const.sqrt_half"]);
+        string erf = _graph.Node("Erf", $"{prefix}.gelu.erf", [scaled]);
+        string onePlus = _graph.Node("Add", $"{prefix}.gelu.one_plus", [erf, "const.one_float"]);
+        string halfA = _graph.Node("Mul", $"{prefix}.gelu.half_input", [a, "const.half"]);
+        string gelu = _graph.Node("Mul", $"{prefix}.gelu", [halfA, onePlus]);
+        return Linear($"{prefix}.c_proj", gelu);
+    }
+
+    private string LayerNorm(string prefix, string x)
+    {
+        List<string> inputs = [x, Parameter($"{prefix}.weight")];
+        if (OptionalParameter($"{prefix}.bias") is string bias) inputs.Add(bias);
+        return _graph.Node("LayerNormalization", prefix, inputs, Attribute("axis", -1L), Attribute("epsilon", 1e-5f));
+    }
+
+    /// <summary>x · Wᵀ + b with W stored transposed as (in, out).</summary>
+    private string Linear(string prefix, string x)
+    {
+        string weight = TransposedWeight($"{prefix}.weight");
+        string? bias = OptionalParameter($"{prefix}.bias");
+        string product = _graph.Node("MatMul", bias is null ? prefix : $"{prefix}.matmul", [x, weight]);
+        return bias is null ? product : _graph.Node("Add", prefix, [product, bias]);
+    }
+
+    private string Parameter(string name)
+    {
+        if (_exported.Contains(name)) return name;
+        Tensor parameter = Lookup(name);
+        _exported.Add(name);
+        return _graph.FloatInitializer(name, Floats(parameter), parameter.shape);
+    }
+
+    private string? OptionalParameter(string name) => _parameters.ContainsKey(name) ? Parameter(name) : null;
+
+    private string TransposedWeight(string name)
+    {
+        Tensor weight = Lookup(name);
+        if (weight.dim() != 2) throw new InvalidOperationException($"parameter '{name}' is not a matrix");
+        using var scope = NewDisposeScope();
+        Tensor transposed = weight.detach().t();
+        _exported.Add(name);
+        return _graph.FloatInitializer(name, Floats(transposed), transposed.shape, "linear weight transposed to (in, out)");
+    }
+
+    private Tensor Lookup(string name) => _parameters.TryGetValue(name, out Tensor? tensor)
+        ? tensor
+        : throw new InvalidOperationException($"the model has no parameter '{name}'");
+
+    private static float[] Floats(Tensor tensor)
+    {
+        using var scope = NewDisposeScope();
+        return tensor.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+    }
+
+    private static string PastName(int layer, string kind) => $"past_key_values.{layer}.{kind}";
+
+    private static string PresentName(int layer, string kind) => $"present.{layer}.{kind}";
+}

@@ -1,0 +1,40 @@
+using Distill.StudentTrainer.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Tests.Export;
+
+/// <summary>
+/// GPT models with seeded random weights far from the GPT-2 initialisation (sharp attention, non-trivial norms and
+/// biases), so a wrong mask, transpose or slice changes the logits by much more than the parity tolerance.
+/// </summary>
+public static class RandomGpt
+{
+    public static Gpt Create(GptConfig config, int seed)
+    {
+        torch.manual_seed(seed);
+        var model = new Gpt(config);
+        using (no_grad())
+        {
+            foreach ((string name, var parameter) in model.named_parameters())
+            {
+                if (parameter.dim() == 2) parameter.normal_(0.0, 0.3);
+                else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.normal_(0.0, 0.1);
+                else parameter.normal_(1.0, 0.1); // LayerNorm weights
+            }
+        }
+        model.eval();
+        return model;
+    }
+
+    public static GptConfig Config(int vocab, int context, int embedding, int layers, int heads, bool bias) => new()
+    {
+        VocabSize = vocab,
+        ContextLength = context,
+        EmbeddingSize = embedding,
+        Layers = layers,
+        Heads = heads,
+        Bias = bias,
+        Dropout = 0.0,
+    };
+}
