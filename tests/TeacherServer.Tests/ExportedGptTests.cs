@@ -1,0 +1,98 @@
+using Distill.Shared.Wire;
+using Distill.TeacherServer.Tests.Support;
+
+namespace Distill.TeacherServer.Tests;
+
+/// <summary>Real (tiny, random) GPTs from the project's exporter: maths, padding and the Optimum input set.</summary>
+public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<ExportedModels>
+{
+    private static readonly int[][] Sequences =
+    [
+        [5, 17, 42, 8, 99, 3, 250, 12, 7, 61, 33],
+        [200],
+        [1, 2, 3, 4],
+        [120, 77, 5, 5, 5, 9, 180, 44, 2, 18, 31, 64, 90, 11, 4, 3, 2, 1, 0, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+        [9, 8],
+    ];
+
+    private TeacherHost Serve() => TeacherHost.Start(models =>
+    {
+        ExportedModels.CopyFolder(exported.Plain, Path.Combine(models, "gpt"));
+        ExportedModels.CopyFolder(exported.Optimum, Path.Combine(models, "gpt-optimum"));
+    });
+
+    [Theory]
+    [InlineData("gpt", 1.0f, 5)]
+    [InlineData("gpt", 0.8f, 1)]
+    [InlineData("gpt-optimum", 1.0f, 5)]
+    [InlineData("gpt-optimum", 1.7f, 20)]
+    public async Task Topk_equals_full_logit_computation(string model, float temperature, int k)
+    {
+        using var host = Serve();
+        await host.WaitForModelAsync(model);
+        var answer = await TopKCalls.JsonAsync(host.Client, model, new TopKRequest(Sequences, k, temperature));
+        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, model, "model.onnx"));
+        for (var s = 0; s < Sequences.Length; s++)
+        {
+            for (var t = 0; t < Sequences[s].Length; t++)
+            {
+                TopKCorrectnessTests.AssertMatchesReference(reference, Sequences[s], temperature, k,
+                    answer.Sequences[s].Ids[t], answer.Sequences[s].Logprobs[t], answer.Sequences[s].NextTokenLogprob, t, tolerance: 2e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Batched_and_padded_equals_one_by_one()
+    {
+        using var host = Serve();
+        await host.WaitForModelAsync("gpt");
+        var together = await TopKCalls.BinaryAsync(host.Client, "gpt", new TopKRequest(Sequences, 8, 1f));
+        var concurrent = await Task.WhenAll(Sequences.Select(s => TopKCalls.BinaryAsync(host.Client, "gpt", new TopKRequest([s], 8, 1f))));
+        var alone = new List<TopKResult>();
+        foreach (var sequence in Sequences)
+        {
+            alone.Add(await TopKCalls.BinaryAsync(host.Client, "gpt", new TopKRequest([sequence], 8, 1f)));
+        }
+        for (var s = 0; s < Sequences.Length; s++)
+        {
+            foreach (var other in new[] { alone[s].Sequences[0], concurrent[s].Sequences[0] })
+            {
+                var batched = together.Sequences[s];
+                Assert.Equal(other.Length, batched.Length);
+                for (var i = 0; i < other.Logprobs.Length; i++)
+                {
+                    Assert.Equal(other.Logprobs[i], batched.Logprobs[i], 1e-4);
+                }
+                for (var t = 0; t < other.Length - 1; t++)
+                {
+                    Assert.Equal(other.NextTokenLogprobs[t], batched.NextTokenLogprobs[t], 1e-4);
+                }
+                Assert.Equal(other.Ids[..8], batched.Ids[..8]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Optimum_style_export_answers_like_the_plain_one()
+    {
+        using var host = Serve();
+        await host.WaitForModelAsync("gpt");
+        await host.WaitForModelAsync("gpt-optimum");
+        var plain = await TopKCalls.BinaryAsync(host.Client, "gpt", new TopKRequest(Sequences, 4, 1f));
+        var optimum = await TopKCalls.BinaryAsync(host.Client, "gpt-optimum", new TopKRequest(Sequences, 4, 1f));
+        for (var s = 0; s < Sequences.Length; s++)
+        {
+            for (var i = 0; i < plain.Sequences[s].Logprobs.Length; i++)
+            {
+                Assert.Equal(plain.Sequences[s].Logprobs[i], optimum.Sequences[s].Logprobs[i], 1e-4);
+            }
+        }
+        var info = await host.FindModelAsync("gpt");
+        Assert.Equal(exported.VocabSize, info!.VocabSize);
+        Assert.Equal(32, info.ContextLength);
+        Assert.Equal("byte-level-bpe", info.TokenizerKind);
+        Assert.NotNull(info.TokenizerFingerprint);
+        Assert.Equal(info.TokenizerFingerprint, (await host.FindModelAsync("gpt-optimum"))!.TokenizerFingerprint);
+    }
+}

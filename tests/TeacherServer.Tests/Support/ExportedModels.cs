@@ -1,0 +1,58 @@
+using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Export;
+using Distill.StudentTrainer.Model;
+using TorchSharp;
+
+namespace Distill.TeacherServer.Tests.Support;
+
+/// <summary>Tiny random GPTs written by the project's exporter, once per test class.</summary>
+public sealed class ExportedModels : IDisposable
+{
+    public ExportedModels()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "distill-exported-" + Guid.NewGuid().ToString("N")[..12]);
+        var tokenizer = Path.Combine(Root, "tokenizer");
+        var texts = Enumerable.Repeat("It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.", 4);
+        TokenizerFiles.Write(tokenizer, ByteLevelBpeTrainer.Train(texts, new ByteLevelBpeTrainerOptions(300)));
+        VocabSize = TokenizerLoader.Load(tokenizer).VocabSize;
+
+        torch.manual_seed(7);
+        using var gpt = new Gpt(new GptConfig { VocabSize = VocabSize, ContextLength = 32, EmbeddingSize = 32, Layers = 2, Heads = 4, Dropout = 0 });
+        gpt.eval();
+        Plain = Path.Combine(Root, "plain");
+        Optimum = Path.Combine(Root, "optimum");
+        OnnxExporter.Export(gpt, tokenizer, Plain);
+        OnnxExporter.Export(gpt, tokenizer, Optimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
+    }
+
+    public string Root { get; }
+
+    public int VocabSize { get; }
+
+    /// <summary>The exporter's plain folder: input_ids, attention_mask, position_ids → logits.</summary>
+    public string Plain { get; }
+
+    /// <summary>The same weights with Optimum-style empty past_key_values inputs and present outputs.</summary>
+    public string Optimum { get; }
+
+    /// <summary>Copies an exported folder into a models folder under <paramref name="name"/>.</summary>
+    public static void CopyFolder(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
