@@ -128,7 +128,8 @@ public sealed class ModelRegistryTests
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "good")));
         await host.WaitForModelAsync("good");
-        var folder = Path.Combine(host.ModelsFolder, "bad");
+        // Prepared under a hidden name and moved in whole, so the watcher never sees the intact model.
+        var folder = Path.Combine(host.ModelsFolder, ".staging");
         TinyOnnxModel.WriteFolder(folder);
         var modelPath = Path.Combine(folder, "model.onnx");
         var model = Distill.Shared.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
@@ -154,6 +155,7 @@ public sealed class ModelRegistryTests
                 File.WriteAllBytes(modelPath, model.ToByteArray());
                 break;
         }
+        Directory.Move(folder, Path.Combine(host.ModelsFolder, "bad"));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (failures.Value == failuresBefore)
         {
