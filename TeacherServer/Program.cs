@@ -14,12 +14,15 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 {
     builder.WebHost.UseUrls(CommandLineSwitches.DefaultUrls);
 }
-builder.Logging.AddSimpleConsole(console =>
+if (builder.Configuration["Logging:Console:FormatterName"] is null)
 {
-    console.SingleLine = true;
-    console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-    console.UseUtcTimestamp = true;
-});
+    builder.Logging.AddSimpleConsole(console =>
+    {
+        console.SingleLine = true;
+        console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+        console.UseUtcTimestamp = true;
+    });
+}
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.Services.AddOptions<TeacherServerOptions>()

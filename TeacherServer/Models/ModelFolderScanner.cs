@@ -69,7 +69,11 @@ public sealed class ModelFolderScanner(ModelRegistry registry, ModelLoader loade
             try
             {
                 logger.LogInformation("Loading model {Model} version {Version} from {Folder}", name, version, folder);
-                registry.Publish(loader.Load(folder, version));
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var model = loader.Load(folder, version);
+                logger.LogInformation("Loaded model {Model} version {Version} in {Seconds:0.00} s: vocabulary {VocabSize}, context {ContextLength}, tokenizer {Tokenizer}",
+                    name, version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, model.VocabSize, model.ContextLength, model.Tokenizer?.Kind ?? "none");
+                registry.Publish(model);
             }
             catch (IncompatibleModelException e)
             {

@@ -18,7 +18,9 @@ public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<Teac
             logger.LogWarning("The models folder {Root} does not exist; creating it", scanner.Root);
             Directory.CreateDirectory(scanner.Root);
         }
-        logger.LogInformation("Watching models folder {Root}", scanner.Root);
+        var settings = options.Value;
+        logger.LogInformation("Watching models folder {Root}; provider {Provider}, intra-op threads {Threads}, max k {MaxK}, max batch tokens {MaxBatchTokens}, max queue {MaxQueue}, API key {ApiKey}",
+            scanner.Root, settings.ExecutionProvider, settings.IntraOpThreads, settings.MaxK, settings.MaxBatchTokens, settings.MaxQueue, settings.ApiKey is null ? "off" : "on");
         using var watcher = new FileSystemWatcher(scanner.Root)
         {
             IncludeSubdirectories = true,
