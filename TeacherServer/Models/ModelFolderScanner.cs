@@ -79,7 +79,7 @@ public sealed class ModelFolderScanner(ModelRegistry registry, ModelLoader loade
             {
                 TeacherMetrics.ModelLoadFailures.WithLabels(name).Inc();
                 var serving = registry.Find(name);
-                logger.LogError("Rejected model folder {Folder}: {Reason}. {Serving}", folder, e.Message,
+                logger.LogError("Rejected model folder {Folder}: {Reason}. {Serving}", folder, e.Message.TrimEnd('.'),
                     serving is null ? "The model is not served." : $"Version {serving.Version} keeps serving.");
             }
             seenStamps[name] = stamp;
