@@ -6,7 +6,8 @@ namespace Distill.TeacherServer.Models;
 
 /// <summary>
 /// Reads a model folder's <c>config.json</c> (Hugging Face names, GPT-2 or Llama style) and the optional
-/// <c>teacher.json</c>, whose keys override anything: <c>model_file</c>, <c>logits_output</c>,
+/// <c>teacher.json</c>, whose keys override anything: <c>model_file</c> (default: the first of
+/// <see cref="ConventionalModelFiles"/> present), <c>logits_output</c>,
 /// <c>vocab_size</c>, <c>context_length</c>, <c>eos_token_id</c>, <c>num_key_value_heads</c>, <c>head_dim</c>.
 /// </summary>
 public static class TeacherManifestReader
@@ -15,12 +16,17 @@ public static class TeacherManifestReader
     public const string ConfigFile = "config.json";
     public const string OverridesFile = "teacher.json";
 
+    /// <summary>Model file names tried in order when teacher.json names none (ours, then Optimum's decoder exports).</summary>
+    public static readonly string[] ConventionalModelFiles = [DefaultModelFile, "decoder_model_merged.onnx", "decoder_model.onnx"];
+
     public static TeacherManifest Read(string folder)
     {
         var config = ReadJson(Path.Combine(folder, ConfigFile));
         var overrides = ReadJson(Path.Combine(folder, OverridesFile));
 
-        var modelFile = String(overrides, "model_file") ?? DefaultModelFile;
+        var modelFile = String(overrides, "model_file")
+            ?? ConventionalModelFiles.FirstOrDefault(name => File.Exists(Path.Combine(folder, name)))
+            ?? DefaultModelFile;
         var modelPath = Path.GetFullPath(Path.Combine(folder, modelFile));
         if (!File.Exists(modelPath))
         {

@@ -189,15 +189,20 @@ public sealed class ModelRegistryTests
 
     [Theory]
     [InlineData("optimum inputs: empty past_key_values, no position_ids")]
+    [InlineData("optimum merged decoder: decoder_model_merged.onnx with use_cache_branch")]
     [InlineData("external data")]
     public async Task Folders_in_other_shapes_are_served_and_match_the_reference(string shape)
     {
         using var host = TeacherHost.Start(models =>
         {
             var folder = Path.Combine(models, "other");
-            if (shape.StartsWith("optimum", StringComparison.Ordinal))
+            if (shape.StartsWith("optimum inputs", StringComparison.Ordinal))
             {
                 TinyOnnxModel.WriteFolder(folder, seed: 5, positionIds: false, pastLayers: 2);
+            }
+            else if (shape.StartsWith("optimum merged", StringComparison.Ordinal))
+            {
+                TinyOnnxModel.WriteFolder(folder, seed: 8, pastLayers: 1, useCacheBranch: true, modelFile: "decoder_model_merged.onnx");
             }
             else
             {
@@ -208,7 +213,8 @@ public sealed class ModelRegistryTests
         await host.WaitForModelAsync("other");
         int[][] sequences = [[1, 2, 3, 4], [5, 6]];
         var answer = await TopKCalls.JsonAsync(host.Client, "other", new TopKRequest(sequences, 4, 1f));
-        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "other", "model.onnx"));
+        var modelFile = shape.StartsWith("optimum merged", StringComparison.Ordinal) ? "decoder_model_merged.onnx" : "model.onnx";
+        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "other", modelFile));
         for (var s = 0; s < sequences.Length; s++)
         {
             for (var t = 0; t < sequences[s].Length; t++)

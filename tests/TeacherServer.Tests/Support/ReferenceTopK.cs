@@ -25,6 +25,7 @@ public sealed class ReferenceTopK(string modelPath) : IDisposable
                     "input_ids" => OrtValue.CreateTensorValueFromMemory(tokens.Select(t => (long)t).ToArray(), shape),
                     "attention_mask" => OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, length).ToArray(), shape),
                     "position_ids" => OrtValue.CreateTensorValueFromMemory(Enumerable.Range(0, length).Select(t => (long)t).ToArray(), shape),
+                    "use_cache_branch" => OrtValue.CreateTensorValueFromMemory(new[] { false }, [1]),
                     _ when name.StartsWith("past_key_values.", StringComparison.Ordinal) =>
                         OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, meta.ElementDataType, [1, meta.Dimensions[1], 0, meta.Dimensions[3]]),
                     _ => throw new InvalidOperationException($"Unexpected input {name}"),

@@ -11,7 +11,9 @@ namespace Distill.TeacherServer.Tests.Support;
 /// </summary>
 public static class TinyOnnxModel
 {
-    public static ModelProto Build(int vocab, int context, int width, int seed, bool positionIds = true, int pastLayers = 0, int heads = 2)
+    /// <param name="pastLayers">Adds unused Optimum-style past_key_values inputs (and present outputs) for that many layers.</param>
+    /// <param name="useCacheBranch">Adds an unused bool use_cache_branch input, as Optimum's merged decoders have.</param>
+    public static ModelProto Build(int vocab, int context, int width, int seed, bool positionIds = true, int pastLayers = 0, int heads = 2, bool useCacheBranch = false)
     {
         var random = new Random(seed);
         var graph = new GraphProto { Name = "tiny" };
@@ -30,6 +32,10 @@ public static class TinyOnnxModel
             hidden = "hidden";
         }
         graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits"]));
+        if (useCacheBranch)
+        {
+            graph.Input.Add(Input("use_cache_branch", DataType.Bool, 1));
+        }
         graph.Output.Add(Input("logits", DataType.Float, "batch", "sequence", vocab));
         for (var layer = 0; layer < pastLayers; layer++)
         {
@@ -50,11 +56,12 @@ public static class TinyOnnxModel
     }
 
     /// <summary>Writes model.onnx and a GPT-2 style config.json into <paramref name="folder"/>.</summary>
-    public static void WriteFolder(string folder, int vocab = 32, int context = 16, int width = 8, int seed = 1, bool positionIds = true, int pastLayers = 0, int? eos = null)
+    public static void WriteFolder(string folder, int vocab = 32, int context = 16, int width = 8, int seed = 1, bool positionIds = true,
+        int pastLayers = 0, int? eos = null, bool useCacheBranch = false, string modelFile = "model.onnx")
     {
         Directory.CreateDirectory(folder);
-        var model = Build(vocab, context, width, seed, positionIds, pastLayers);
-        File.WriteAllBytes(Path.Combine(folder, "model.onnx"), model.ToByteArray());
+        var model = Build(vocab, context, width, seed, positionIds, pastLayers, useCacheBranch: useCacheBranch);
+        File.WriteAllBytes(Path.Combine(folder, modelFile), model.ToByteArray());
         File.WriteAllText(Path.Combine(folder, "config.json"),
             $$"""{"model_type":"gpt2","vocab_size":{{vocab}},"n_positions":{{context}},"n_embd":{{width}},"n_layer":{{pastLayers}},"n_head":2,"eos_token_id":{{eos ?? vocab - 1}}}""");
     }
