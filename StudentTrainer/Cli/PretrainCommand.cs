@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Training;
 
@@ -47,7 +48,7 @@ public static class PretrainCommand
             options.Validate();
             string folder = result.GetValue(output)!;
             Directory.CreateDirectory(folder);
-            TokenizerFolder.CopyInto(tokenizerFolder, folder);
+            TokenizerFileCopy.CopyInto(tokenizerFolder, folder);
 
             var (train, validation, test) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
             PretrainResult outcome = ConsoleTrainingReporter.Run("pretrain",
