@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Training;
 
@@ -11,7 +12,7 @@ public static class PretrainCommand
 {
     public static Command Create()
     {
-        Option<string> model = new("--model") { Description = "Model configuration: teacher or student", DefaultValueFactory = _ => "teacher" };
+        Option<string> model = new("--model") { Description = "Model configuration: teacher, student, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "teacher" };
         Option<string> tokenizer = new("--tokenizer") { Description = "Folder with vocab.json + merges.txt (or tokenizer.json)", Required = true };
         Option<string> output = new("--out") { Description = "Run folder: checkpoint, tokenizer copy, summary.json", Required = true };
         Option<int> steps = new("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => 1200 };
@@ -32,7 +33,7 @@ public static class PretrainCommand
             var torchDevice = CliOptions.ApplyRuntime(result.GetValue(device)!, result.GetValue(threads));
             string tokenizerFolder = CliOptions.RequireFolder(result.GetValue(tokenizer)!, "tokenizer");
             LoadedTokenizer loaded = TokenizerLoader.Load(tokenizerFolder);
-            GptConfig config = GptConfig.Named(result.GetValue(model)!) with { VocabSize = loaded.VocabSize };
+            GptConfig config = GptConfig.Resolve(result.GetValue(model)!) with { VocabSize = loaded.VocabSize };
             var options = new PretrainOptions
             {
                 Model = config,
@@ -47,7 +48,7 @@ public static class PretrainCommand
             options.Validate();
             string folder = result.GetValue(output)!;
             Directory.CreateDirectory(folder);
-            TokenizerFolder.CopyInto(tokenizerFolder, folder);
+            TokenizerFileCopy.CopyInto(tokenizerFolder, folder);
 
             var (train, validation, test) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
             PretrainResult outcome = ConsoleTrainingReporter.Run("pretrain",

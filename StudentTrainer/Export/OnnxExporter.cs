@@ -17,9 +17,6 @@ public static class OnnxExporter
     /// <summary>Raised when the graph or the folder layout changes.</summary>
     public const string ExporterVersion = "1";
 
-    private static readonly string[] TokenizerFileNames =
-        ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
-
     /// <summary>
     /// Exports <paramref name="model"/> with the tokenizer in <paramref name="tokenizerFolder"/> to
     /// <paramref name="outputFolder"/> (created if needed). model.onnx: inputs <c>input_ids</c>,
@@ -52,23 +49,9 @@ public static class OnnxExporter
         });
 
         Directory.CreateDirectory(outputFolder);
-        CopyTokenizerFiles(tokenizerFolder, outputFolder);
+        TokenizerFileCopy.CopyInto(tokenizerFolder, outputFolder);
         byte[] configJson = config.ToJsonBytes();
         AtomicFile.Write(Path.Combine(outputFolder, ConfigFile), stream => stream.Write(configJson));
         AtomicFile.Write(Path.Combine(outputFolder, ModelFile), onnx.WriteTo);
-    }
-
-    /// <summary>Makes the destination's tokenizer files those of the source, removing any the source lacks.</summary>
-    private static void CopyTokenizerFiles(string source, string destination)
-    {
-        foreach (string name in TokenizerFileNames)
-        {
-            string from = Path.Combine(source, name);
-            string to = Path.Combine(destination, name);
-            if (Path.GetFullPath(from) == Path.GetFullPath(to)) continue;
-            if (File.Exists(from)) AtomicFile.Copy(from, to);
-            else File.Delete(to); // a stale tokenizer.json from an earlier export would shadow vocab.json + merges.txt
-
-        }
     }
 }

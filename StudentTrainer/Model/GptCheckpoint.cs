@@ -32,18 +32,7 @@ public static class GptCheckpoint
         string path = Path.Combine(folder, ConfigFile);
         if (!File.Exists(path))
             throw new FileNotFoundException($"no {ConfigFile} in '{folder}': not a model checkpoint folder", path);
-        GptConfig config;
-        try
-        {
-            config = JsonSerializer.Deserialize<GptConfig>(File.ReadAllText(path))
-                ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a valid model configuration: {e.Message}", e);
-        }
-        config.Validate();
-        return config;
+        return GptConfig.Resolve(path);
     }
 
     public static Gpt Load(string folder, Device? device = null)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Distill.StudentTrainer.Model;
@@ -41,13 +42,29 @@ public sealed record GptConfig
         VocabSize = 4096, ContextLength = 256, EmbeddingSize = 128, Layers = 4, Heads = 4, Dropout = 0.0,
     };
 
-    /// <summary>Looks up a named configuration (<c>teacher</c> or <c>student</c>).</summary>
-    public static GptConfig Named(string name) => name.ToLowerInvariant() switch
+    /// <summary>A named configuration (<c>teacher</c>, <c>student</c>) or the path of a <c>model.json</c>-style file.</summary>
+    public static GptConfig Resolve(string nameOrPath)
     {
-        "teacher" => Teacher,
-        "student" => Student,
-        _ => throw new ArgumentException($"unknown model configuration '{name}' (known: teacher, student)", nameof(name)),
-    };
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
+        switch (nameOrPath.ToLowerInvariant())
+        {
+            case "teacher": return Teacher;
+            case "student": return Student;
+        }
+        if (!File.Exists(nameOrPath))
+            throw new ArgumentException($"'{nameOrPath}' is neither a known model configuration (teacher, student) nor a file");
+        try
+        {
+            GptConfig config = JsonSerializer.Deserialize<GptConfig>(File.ReadAllText(nameOrPath))
+                ?? throw new InvalidDataException($"{nameOrPath} is empty");
+            config.Validate();
+            return config;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{nameOrPath} is not a valid model configuration: {e.Message}", e);
+        }
+    }
 
     /// <summary>Throws when the configuration cannot make a model.</summary>
     public void Validate()

@@ -31,4 +31,21 @@ public sealed class GptCheckpointTests : IDisposable
         File.WriteAllText(Path.Combine(_folder, GptCheckpoint.ConfigFile), """{"vocab_size": 10, "n_embd": 30, "n_head": 4}""");
         Assert.Throws<ArgumentException>(() => GptCheckpoint.Load(_folder));
     }
+
+    [Fact]
+    public void The_default_student_file_in_models_is_the_student_configuration()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Distill.sln"))) root = Path.GetDirectoryName(root)!;
+        GptConfig fromFile = GptConfig.Resolve(Path.Combine(root, "models", "default-student.json"));
+        Assert.Equal(GptConfig.Student, fromFile);
+        Assert.InRange(new Gpt(fromFile).ParameterCount, 1_000_000, 1_500_000);
+    }
+
+    [Fact]
+    public void Unknown_configuration_names_are_refused()
+    {
+        Assert.Throws<ArgumentException>(() => GptConfig.Resolve("huge"));
+        Assert.Same(GptConfig.Teacher, GptConfig.Resolve("Teacher"));
+    }
 }
