@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Generation;
@@ -46,36 +45,16 @@ public static class TeacherApi
         string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
     {
         var settings = options.Value;
-        var model = registry.Find(name);
-        if (model is null)
+        if (registry.Find(name) is null)
         {
             return Problems.UnknownModel(name);
         }
-        var encoding = ContentNegotiation.RequestEncoding(context.Request);
-        if (encoding == WireEncoding.Unsupported)
+        var read = await WireRequestReader.ReadTopKAsync(context.Request, settings.MaxRequestBytes, cancellation);
+        if (read.Failed)
         {
-            return Problems.UnsupportedMediaType(context.Request.ContentType, WireMediaTypes.Json, WireMediaTypes.TopKBinary);
+            return read.Problem;
         }
-        var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBytes, cancellation);
-        if (body is null)
-        {
-            return Problems.TooLarge(settings.MaxRequestBytes);
-        }
-        TopKRequest? request;
-        try
-        {
-            request = encoding == WireEncoding.Binary
-                ? TopKBinaryCodec.DecodeRequest(body)
-                : JsonSerializer.Deserialize(body, WireJsonContext.Default.TopKRequest);
-        }
-        catch (Exception e) when (e is JsonException or WireFormatException)
-        {
-            return Problems.BadRequest($"The body is not a valid top-k request: {e.Message}");
-        }
-        if (request is null)
-        {
-            return Problems.BadRequest("The body is empty or null.");
-        }
+        var request = read.Request;
 
         var outcome = registry.TryAcquire(name, admit: true, out var lease);
         if (outcome != LeaseOutcome.Acquired)
@@ -114,28 +93,12 @@ public static class TeacherApi
         {
             return Problems.UnknownModel(name);
         }
-        if (ContentNegotiation.RequestEncoding(context.Request) != WireEncoding.Json)
+        var read = await WireRequestReader.ReadGenerateAsync(context.Request, settings.MaxRequestBytes, cancellation);
+        if (read.Failed)
         {
-            return Problems.UnsupportedMediaType(context.Request.ContentType, WireMediaTypes.Json);
+            return read.Problem;
         }
-        var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBytes, cancellation);
-        if (body is null)
-        {
-            return Problems.TooLarge(settings.MaxRequestBytes);
-        }
-        GenerateRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize(body, WireJsonContext.Default.GenerateRequest);
-        }
-        catch (JsonException e)
-        {
-            return Problems.BadRequest($"The body is not a valid generate request: {e.Message}");
-        }
-        if (request is null)
-        {
-            return Problems.BadRequest("The body is empty or null.");
-        }
+        var request = read.Request;
 
         var outcome = registry.TryAcquire(name, admit: true, out var lease);
         if (outcome != LeaseOutcome.Acquired)
