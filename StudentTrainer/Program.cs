@@ -7,9 +7,17 @@ root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 
+ParseResult parsed = root.Parse(args);
+bool asksForHelp = args.Any(a => a is "-h" or "--help" or "-?");
+if (parsed.Errors.Count > 0 && !asksForHelp)
+{
+    Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+    return 1;
+}
+
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
 {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Distill.StudentTrainer.Tests.Cli;
 using Distill.StudentTrainer.Model;
 
 namespace Distill.StudentTrainer.Tests.Export;
@@ -12,11 +12,9 @@ public sealed class ExportCommandTests : IDisposable
     public void Missing_checkpoint_fails_with_exit_code_1_and_a_one_line_error()
     {
         string missing = Path.Combine(_folder.Root, "no-such-run");
-        var (exitCode, stdout, stderr) = RunTrainer("export", "--checkpoint", missing, "--out", _folder.NewFolder("out"));
+        var (exitCode, stdout, stderr) = TrainerProcess.Run("export", "--checkpoint", missing, "--out", _folder.NewFolder("out"));
 
-        Assert.Equal(1, exitCode);
-        string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        Assert.StartsWith("error:", line);
+        string line = TrainerProcess.AssertOneLineError((exitCode, stdout, stderr));
         Assert.Contains(missing, line);
         Assert.Equal("", stdout.Trim());
     }
@@ -31,7 +29,7 @@ public sealed class ExportCommandTests : IDisposable
             File.Copy(file, Path.Combine(run, Path.GetFileName(file)));
         string output = _folder.NewFolder("exported");
 
-        var (exitCode, stdout, stderr) = RunTrainer("export", "--checkpoint", run, "--out", output, "--optimum-past");
+        var (exitCode, stdout, stderr) = TrainerProcess.Run("export", "--checkpoint", run, "--out", output, "--optimum-past");
 
         Assert.True(exitCode == 0, $"exit code {exitCode}: {stderr}");
         Assert.Contains("model.onnx", stdout);
@@ -41,24 +39,4 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     public void Dispose() => _folder.Dispose();
-
-    private static (int ExitCode, string Stdout, string Stderr) RunTrainer(params string[] arguments)
-    {
-        string trainer = Path.Combine(AppContext.BaseDirectory, "Distill.StudentTrainer.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in (string[])["exec", trainer, .. arguments]) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the StudentTrainer did not finish within 60 s");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
 }

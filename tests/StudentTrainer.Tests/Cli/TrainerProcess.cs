@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Distill.StudentTrainer.Tests.Cli;
+
+/// <summary>Runs the StudentTrainer CLI as its own process, as a user would.</summary>
+internal static class TrainerProcess
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments)
+    {
+        string trainer = Path.Combine(AppContext.BaseDirectory, "Distill.StudentTrainer.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in (string[])["exec", trainer, .. arguments]) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the StudentTrainer did not finish within 120 s");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Asserts a failed run: exit code 1 and exactly one <c>error:</c> line on stderr.</summary>
+    public static string AssertOneLineError((int ExitCode, string Stdout, string Stderr) run)
+    {
+        Assert.Equal(1, run.ExitCode);
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error:", line);
+        return line;
+    }
+}
