@@ -40,9 +40,3 @@ public static class SessionOptionsFactory
         }
     }
 }
-
-public static class ExecutionProviders
-{
-    public const string Cpu = "cpu";
-    public const string Cuda = "cuda";
-}
