@@ -31,7 +31,11 @@ builder.Services.AddOptions<TeacherServerOptions>()
     .ValidateOnStart();
 builder.Services.AddOptions<KestrelServerOptions>()
     .Configure<IOptions<TeacherServerOptions>>((kestrel, teacher) => kestrel.Limits.MaxRequestBodySize = teacher.Value.MaxRequestBytes);
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default));
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    json.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default);
+    json.SerializerOptions.NumberHandling = WireJsonContext.Default.Options.NumberHandling;
+});
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("models", tags: [ModelsReadyHealthCheck.ReadyTag]);

@@ -29,8 +29,11 @@ public static class RequestValidation
         return Temperature(request.Temperature) ?? Sequences(request.Prompts, "prompts", model, model.ContextLength - 1);
     }
 
+    /// <summary>Smaller temperatures can overflow float32 logits / τ.</summary>
+    public const float MinTemperature = 1e-4f;
+
     private static string? Temperature(float temperature) =>
-        float.IsFinite(temperature) && temperature > 0 ? null : $"temperature = {temperature} must be finite and > 0.";
+        float.IsFinite(temperature) && temperature >= MinTemperature ? null : $"temperature = {temperature} must be finite and at least {MinTemperature}.";
 
     private static string? Sequences(int[][]? sequences, string field, LoadedModel model, int maxLength)
     {

@@ -44,6 +44,8 @@ public sealed class BadInputTests : IDisposable
         { "temperature zero", """{"sequences":[[1]],"k":2,"temperature":0}""" },
         { "temperature negative", """{"sequences":[[1]],"k":2,"temperature":-1}""" },
         { "temperature NaN", """{"sequences":[[1]],"k":2,"temperature":"NaN"}""" },
+        { "temperature Infinity", """{"sequences":[[1]],"k":2,"temperature":"Infinity"}""" },
+        { "temperature too small to divide by", """{"sequences":[[1]],"k":2,"temperature":1e-30}""" },
         { "malformed JSON", """{"sequences":[[1,2]""" },
         { "wrong JSON types", """{"sequences":"abc","k":2}""" },
         { "token id overflows int32", """{"sequences":[[99999999999]],"k":2}""" },
