@@ -152,6 +152,29 @@ public sealed class BadInputTests : IDisposable
         await AssertProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
+    [Theory]
+    [InlineData("Content-Type", "///", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("Accept", "///;;;=", HttpStatusCode.OK)]
+    [InlineData("Accept", "text/html", HttpStatusCode.OK)]
+    public async Task Garbled_headers_do_not_break_the_server(string header, string value, HttpStatusCode expected)
+    {
+        await host.WaitForModelAsync("tiny");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/models/tiny/topk")
+        {
+            Content = new ByteArrayContent("""{"sequences":[[1]],"k":1}"""u8.ToArray()),
+        };
+        if (header == "Accept")
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+        else
+        {
+            request.Content.Headers.TryAddWithoutValidation(header, value);
+        }
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task Unknown_route_is_a_404_problem()
     {
