@@ -47,12 +47,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
             using (var scope = NewDisposeScope())
             {
                 (Tensor inputs, Tensor targets) = train.RandomBatch(random, options.BatchSize, options.Model.ContextLength);
-                Tensor logits = model.Forward(inputs.to(device));                                         // (B, T, V)
-                Tensor loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.to(device).flatten());
-                optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(parameters, options.GradientClip);
-                optimizer.step();
+                Tensor loss = CrossEntropyStep.Run(model, optimizer, parameters, inputs.to(device), targets.to(device), options.GradientClip);
                 bool log = (step + 1) % LogEvery == 0 || step + 1 == options.Steps;
                 if (log) lastLoss = loss.item<float>();
                 double tokensPerSecond = (step + 1) * (double)tokensPerStep / clock.Elapsed.TotalSeconds;

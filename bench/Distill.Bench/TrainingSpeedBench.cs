@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Distill.StudentTrainer.Data;
 using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,11 +48,7 @@ public static class TrainingSpeedBench
             if (step == warmup) clock.Start();
             using var scope = NewDisposeScope();
             (Tensor x, Tensor y) = stream.RandomBatch(random, batch, config.ContextLength);
-            Tensor loss = nn.functional.cross_entropy(model.Forward(x).flatten(0, 1), y.flatten());
-            optimizer.zero_grad();
-            loss.backward();
-            nn.utils.clip_grad_norm_(parameters, 1.0);
-            optimizer.step();
+            CrossEntropyStep.Run(model, optimizer, parameters, x, y, gradientClip: 1.0);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         return (model.ParameterCount, (double)steps * batch * config.ContextLength / seconds, seconds / steps);
