@@ -6,6 +6,7 @@ using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Api;
 
@@ -27,14 +28,14 @@ public static class TeacherApi
             .Produces<TopKResponse>(StatusCodes.Status200OK, WireMediaTypes.Json, WireMediaTypes.TopKBinary)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapPost("/models/{name}/generate", Generate).WithName("Generate")
             .WithSummary("Sampled continuations of prompts (temperature, top-p, seed, stop at eos).")
             .Accepts<GenerateRequest>(WireMediaTypes.Json)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
 
@@ -72,7 +73,15 @@ public static class TeacherApi
             var rows = request.Sequences
                 .Select(s => served.Batcher.Submit(new RowWork(s, request.K, request.Temperature, false, cancellation)))
                 .ToArray();
-            var results = await Task.WhenAll(rows);
+            RowResult[] results;
+            try
+            {
+                results = await Task.WhenAll(rows);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
+            {
+                return Problems.Unavailable($"Model '{served.Name}' failed to run the batch: {e.Message}");
+            }
             var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray());
 
             TeacherMetrics.RequestSeconds.WithLabels(served.Name, "topk").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -114,8 +123,16 @@ public static class TeacherApi
             }
             var started = Stopwatch.GetTimestamp();
             var seed = request.Seed ?? Random.Shared.Next();
-            var completions = await Task.WhenAll(request.Prompts.Select((prompt, i) =>
-                Sampling.CompleteAsync(served, prompt, request, unchecked(seed + i), cancellation)));
+            Completion[] completions;
+            try
+            {
+                completions = await Task.WhenAll(request.Prompts.Select((prompt, i) =>
+                    Sampling.CompleteAsync(served, prompt, request, unchecked(seed + i), cancellation)));
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
+            {
+                return Problems.Unavailable($"Model '{served.Name}' failed to run a generation step: {e.Message}");
+            }
             TeacherMetrics.RequestSeconds.WithLabels(served.Name, "generate").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             TeacherMetrics.GenerateRequests.WithLabels(served.Name).Inc();
             TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(completions.Sum(c => c.Tokens.Length));

@@ -82,6 +82,24 @@ public sealed class ServiceEndpointsTests
         });
     }
 
+    [Fact]
+    public async Task A_failing_ort_run_is_503_and_the_model_keeps_serving()
+    {
+        // The position table has 2 rows but config.json claims 16: the load-time test run passes, a 3-token row fails inside ORT.
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "fragile");
+            TinyOnnxModel.WriteFolder(folder, context: 16);
+            File.WriteAllBytes(Path.Combine(folder, "model.onnx"), Google.Protobuf.MessageExtensions.ToByteArray(TinyOnnxModel.Build(32, 2, 8, seed: 1)));
+        });
+        await host.WaitForModelAsync("fragile");
+        using var failing = await host.Client.PostAsJsonAsync("/v1/models/fragile/topk", new TopKRequest([[1, 2, 3]], 1, 1f));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failing.StatusCode);
+        Assert.Equal("application/problem+json", failing.Content.Headers.ContentType?.MediaType);
+        var fine = await TopKCalls.JsonAsync(host.Client, "fragile", new TopKRequest([[1, 2]], 1, 1f));
+        Assert.Single(fine.Sequences);
+    }
+
     private static async Task<GenerateResponse> GenerateAsync(TeacherHost host, GenerateRequest request)
     {
         using var response = await host.Client.PostAsJsonAsync("/v1/models/writer/generate", request);
