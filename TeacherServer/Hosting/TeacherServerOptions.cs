@@ -33,7 +33,7 @@ public sealed class TeacherServerOptions : IValidatableObject
     public int MaxQueue { get; set; } = 256;
 
     /// <summary>How long the batcher waits for more rows when a batch is under budget; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
-    [Range(0, 1000)]
+    [Range(0, 10_000)]
     public double BatchWindowMilliseconds { get; set; } = 1;
 
     /// <summary>Largest request body; a bigger one gets 413.</summary>

@@ -96,6 +96,37 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task A_request_queued_before_a_swap_finishes_on_the_old_version_which_is_then_disposed()
+    {
+        // A long batch window keeps the first request queued in the old version's batcher across the swap.
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "drain"), seed: 1),
+            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "6000" });
+        var v1 = (await host.WaitForModelAsync("drain"))!.Version;
+        var old = host.Services.GetRequiredService<ModelRegistry>().Find("drain")!;
+
+        var queued = TopKCalls.JsonAsync(host.Client, "drain", new TopKRequest([Probe], 2, 1f));
+        await Task.Delay(200);
+        ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "drain", "model.onnx"), TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
+        var v2 = (await host.WaitForModelAsync("drain", m => m is not null && m.Version != v1))!.Version;
+
+        Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
+        Assert.False(old.Disposed.IsCompleted);
+        var answer = await queued;
+        Assert.Equal(v1, answer.Version);
+        using var reference = new ReferenceTopK(ReferencePath(host, seed: 1));
+        Assert.Equal(reference.LogProbs(Probe, 1.0)[0].Max(), answer.Sequences[0].Logprobs[0][0], 1e-4);
+        await old.Disposed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotEqual(v1, v2);
+    }
+
+    private static string ReferencePath(TeacherHost host, int seed)
+    {
+        var folder = Path.Combine(host.ModelsFolder, $".reference-{seed}");
+        TinyOnnxModel.WriteFolder(folder, seed: seed);
+        return Path.Combine(folder, "model.onnx");
+    }
+
+    [Fact]
     public async Task Corrupt_model_dropped_in_leaves_the_old_version_serving()
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "victim")));
