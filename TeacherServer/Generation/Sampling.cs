@@ -1,14 +1,22 @@
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Models;
+using Distill.TeacherServer.Onnx;
 
 namespace Distill.TeacherServer.Generation;
 
-/// <summary>Autoregressive sampling through the model's batcher (steps of concurrent prompts share ORT runs).</summary>
+/// <summary>
+/// Autoregressive sampling. Models with a KV cache (Optimum past_key_values/present) feed one new token per step;
+/// others rerun the whole sequence each step through the batcher, so steps of concurrent prompts share ORT runs.
+/// </summary>
 public static class Sampling
 {
-    /// <summary>Samples one continuation; each step reruns the whole sequence (no KV cache).</summary>
-    public static async Task<Completion> CompleteAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
+    public static Task<Completion> CompleteAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation) =>
+        model.Session.SupportsCache
+            ? Task.Run(() => CompleteWithCache(model, prompt, request, seed, cancellation), cancellation)
+            : CompleteThroughBatcherAsync(model, prompt, request, seed, cancellation);
+
+    private static async Task<Completion> CompleteThroughBatcherAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
     {
         var random = new Random(seed);
         var tokens = new List<int>(prompt);
@@ -25,5 +33,37 @@ public static class Sampling
             }
         }
         return new Completion([.. generated], "length");
+    }
+
+    private static Completion CompleteWithCache(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
+    {
+        var random = new Random(seed);
+        var generated = new List<int>();
+        var length = prompt.Length;
+        var feed = prompt;
+        DecodingCache? cache = null;
+        try
+        {
+            while (generated.Count < request.MaxNewTokens && length < model.ContextLength)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var (logits, next) = model.Session.Step(feed, cache);
+                cache?.Dispose();
+                cache = next;
+                var token = TokenSampler.Sample(logits, request.Temperature, request.TopP, random);
+                generated.Add(token);
+                length++;
+                if (request.StopAtEos && token == model.EosId)
+                {
+                    return new Completion([.. generated], "eos");
+                }
+                feed = [token];
+            }
+            return new Completion([.. generated], "length");
+        }
+        finally
+        {
+            cache?.Dispose();
+        }
     }
 }

@@ -47,6 +47,9 @@ public sealed class LoadedModel
 
     public DynamicBatcher Batcher { get; }
 
+    /// <summary>The session, for cached generation steps that bypass the batcher (ORT runs are thread-safe).</summary>
+    public TeacherSession Session => session;
+
     /// <summary>Completes once the session is disposed.</summary>
     public Task Disposed => disposed.Task;
 

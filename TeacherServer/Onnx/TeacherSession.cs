@@ -20,10 +20,14 @@ public sealed class TeacherSession : IDisposable
     private readonly string? positionIds;
     private readonly string? useCacheBranch;
     private readonly (string Name, TensorElementType Type, long Heads, long HeadDim)[] pasts;
+    private readonly string[] presents;
 
     private TeacherSession(InferenceSession session, string[] inputNames, TensorElementType idsType, string? attentionMask,
         string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts)
     {
+        var outputs = session.OutputMetadata;
+        presents = pasts.Select(p => TopKGraphAugmenter.PresentPrefix + p.Item1[PastPrefix.Length..]).ToArray();
+        SupportsCache = pasts.Length > 0 && attentionMask is not null && presents.All(outputs.ContainsKey);
         this.session = session;
         this.inputNames = inputNames;
         this.idsType = idsType;
@@ -32,6 +36,12 @@ public sealed class TeacherSession : IDisposable
         this.useCacheBranch = useCacheBranch;
         this.pasts = pasts;
     }
+
+    /// <summary>
+    /// True when every <c>past_key_values.*</c> input has its <c>present.*</c> output, so generation can feed
+    /// back keys and values instead of rerunning the whole sequence.
+    /// </summary>
+    public bool SupportsCache { get; }
 
     /// <summary>Appends the top-k tail to <paramref name="model"/> and opens a session on it.</summary>
     /// <exception cref="IncompatibleModelException">The graph cannot be served.</exception>
@@ -184,6 +194,75 @@ public sealed class TeacherSession : IDisposable
         finally
         {
             foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One decoding step of one sequence with a KV cache: runs <paramref name="tokens"/> after the positions held in
+    /// <paramref name="cache"/> (none on the first step). The caller disposes the returned cache, and the one it passed
+    /// once the step is done.
+    /// </summary>
+    /// <returns>The raw logits [V] at the last of <paramref name="tokens"/>, and the cache that now also holds them.</returns>
+    public (float[] LastLogits, DecodingCache Cache) Step(int[] tokens, DecodingCache? cache)
+    {
+        if (!SupportsCache)
+        {
+            throw new InvalidOperationException("This model has no KV-cache inputs and outputs.");
+        }
+        var past = cache?.Length ?? 0;
+        var length = tokens.Length;
+        var owned = new List<OrtValue>();
+        try
+        {
+            var names = new List<string>(inputNames.Length);
+            var values = new List<OrtValue>(inputNames.Length);
+            void Add(string name, OrtValue value, bool own = true)
+            {
+                names.Add(name);
+                values.Add(value);
+                if (own)
+                {
+                    owned.Add(value);
+                }
+            }
+            Add("input_ids", Ids(Array.ConvertAll(tokens, t => (long)t), [1, length]));
+            Add(attentionMask!, Ids(Enumerable.Repeat(1L, past + length).ToArray(), [1, past + length]));
+            if (positionIds is not null)
+            {
+                Add(positionIds, Ids(Enumerable.Range(past, length).Select(p => (long)p).ToArray(), [1, length]));
+            }
+            if (useCacheBranch is not null)
+            {
+                Add(useCacheBranch, OrtValue.CreateTensorValueFromMemory(new[] { cache is not null }, [1]));
+            }
+            for (var i = 0; i < pasts.Length; i++)
+            {
+                var (name, type, heads, headDim) = pasts[i];
+                if (cache is null)
+                {
+                    Add(name, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [1, heads, 0, headDim]));
+                }
+                else
+                {
+                    Add(name, cache.Past(i), own: false);
+                }
+            }
+            Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(new[] { 1f }, [1, 1, 1]));
+            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { 1 }, [1]));
+            Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(new long[length], [1, length]));
+            Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(new long[] { length - 1 }, [1]));
+
+            using var runOptions = new RunOptions();
+            var results = session.Run(runOptions, names, values, [TopKGraphNames.LastLogits, .. presents]);
+            var lastLogits = results[0].GetTensorDataAsSpan<float>().ToArray();
+            return (lastLogits, new DecodingCache(results, past + length));
+        }
+        finally
+        {
+            foreach (var value in owned)
             {
                 value.Dispose();
             }

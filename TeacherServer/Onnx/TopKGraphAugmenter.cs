@@ -5,13 +5,17 @@ namespace Distill.TeacherServer.Onnx;
 
 /// <summary>
 /// Appends <c>logits/τ → LogSoftmax → TopK(k)</c>, a gather of the next token's log-prob and a gather of
-/// each row's last-position logits to a causal LM graph, and makes those the only graph outputs, so only
-/// [B,T,k] (plus [B,T] and [B,V]) ever leave ONNX Runtime.
+/// each row's last-position logits to a causal LM graph, and makes those (and the KV-cache outputs
+/// <c>present.*</c>, fetched only by cached generation) the only graph outputs, so only [B,T,k] (plus [B,T]
+/// and [B,V]) leave ONNX Runtime.
 /// </summary>
 public static class TopKGraphAugmenter
 {
     /// <summary>TopK's K as an input, negative axes and GatherElements all need opset 11.</summary>
     public const int MinimumOpset = 11;
+
+    /// <summary>Optimum's name prefix of the KV-cache outputs, <c>present.{i}.key|value</c>.</summary>
+    public const string PresentPrefix = "present.";
 
     public static void Append(ModelProto model, string logitsName)
     {
@@ -67,12 +71,15 @@ public static class TopKGraphAugmenter
         graph.Input.Add(Tensor(TopKGraphNames.NextIds, DataType.Int64, "batch", "sequence"));
         graph.Input.Add(Tensor(TopKGraphNames.LastIndex, DataType.Int64, "batch"));
 
+        // The KV-cache outputs stay (only cached generation fetches them); the logits and anything else go.
+        var presents = graph.Output.Where(o => o.Name.StartsWith(PresentPrefix, StringComparison.Ordinal)).ToArray();
         graph.Output.Clear();
         // Output shapes are left to shape inference: a declared symbol could clash with the model's own.
         graph.Output.Add(Tensor(TopKGraphNames.TopKIds, DataType.Int32));
         graph.Output.Add(Tensor(TopKGraphNames.TopKLogprobs, DataType.Float));
         graph.Output.Add(Tensor(TopKGraphNames.NextLogprob, DataType.Float));
         graph.Output.Add(Tensor(TopKGraphNames.LastLogits, DataType.Float));
+        graph.Output.AddRange(presents);
     }
 
     public static long DefaultDomainOpset(ModelProto model) =>

@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using Distill.Shared.Wire;
+using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Tests.Support;
 
 namespace Distill.TeacherServer.Tests;
@@ -71,6 +73,33 @@ public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<Ex
                 Assert.Equal(other.Ids[..8], batched.Ids[..8]);
             }
         }
+    }
+
+    [Fact]
+    public async Task Generation_with_the_kv_cache_equals_generation_by_full_reruns()
+    {
+        using var host = Serve();
+        await host.WaitForModelAsync("gpt");
+        await host.WaitForModelAsync("gpt-optimum");
+        var request = new GenerateRequest([[5, 17, 42], [200, 3, 9, 9, 1, 250]], MaxNewTokens: 30, Temperature: 1f, TopP: 0.9f, Seed: 3, StopAtEos: false);
+        var optimumRuns = TeacherMetrics.BatchRows.WithLabels("gpt-optimum");
+        var optimumRunsBefore = optimumRuns.Count;
+
+        var rerun = await GenerateAsync(host, "gpt", request);
+        var cached = await GenerateAsync(host, "gpt-optimum", request);
+
+        Assert.Equal(optimumRunsBefore, optimumRuns.Count); // the cached path never went through the batcher
+        Assert.Equal(rerun.Completions.Select(c => c.Tokens), cached.Completions.Select(c => c.Tokens));
+        Assert.Equal(32 - 3, cached.Completions[0].Tokens.Length); // both stopped by the context length
+        Assert.Equal(32 - 6, cached.Completions[1].Tokens.Length);
+        Assert.All(cached.Completions, c => Assert.Equal("length", c.FinishReason));
+    }
+
+    private static async Task<GenerateResponse> GenerateAsync(TeacherHost host, string model, GenerateRequest request)
+    {
+        using var response = await host.Client.PostAsJsonAsync($"/v1/models/{model}/generate", request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<GenerateResponse>())!;
     }
 
     [Fact]
