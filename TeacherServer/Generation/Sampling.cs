@@ -13,7 +13,7 @@ public static class Sampling
 {
     public static Task<Completion> CompleteAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation) =>
         model.Session.SupportsCache
-            ? Task.Run(() => CompleteWithCache(model, prompt, request, seed, cancellation), cancellation)
+            ? CompleteWithCacheAsync(model, prompt, request, seed, cancellation)
             : CompleteThroughBatcherAsync(model, prompt, request, seed, cancellation);
 
     private static async Task<Completion> CompleteThroughBatcherAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
@@ -35,8 +35,9 @@ public static class Sampling
         return new Completion([.. generated], "length");
     }
 
-    private static Completion CompleteWithCache(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
+    private static async Task<Completion> CompleteWithCacheAsync(LoadedModel model, int[] prompt, GenerateRequest request, int seed, CancellationToken cancellation)
     {
+        await Task.Yield(); // the prompts of a request decode side by side, not one after the other
         var random = new Random(seed);
         var generated = new List<int>();
         var length = prompt.Length;
@@ -46,8 +47,17 @@ public static class Sampling
         {
             while (generated.Count < request.MaxNewTokens && length < model.ContextLength)
             {
-                cancellation.ThrowIfCancellationRequested();
-                var (logits, next) = model.Session.Step(feed, cache);
+                await model.CachedStepSlots.WaitAsync(cancellation);
+                float[] logits;
+                DecodingCache next;
+                try
+                {
+                    (logits, next) = model.Session.Step(feed, cache);
+                }
+                finally
+                {
+                    model.CachedStepSlots.Release();
+                }
                 cache?.Dispose();
                 cache = next;
                 var token = TokenSampler.Sample(logits, request.Temperature, request.TopP, random);
