@@ -8,7 +8,7 @@ namespace Distill.Bench.Server;
 /// <summary>A random teacher-sized GPT exported by the project's exporter, for when no trained model exists.</summary>
 public static class RandomTeacherExport
 {
-    public static (string Folder, string Description) Export()
+    public static (string Folder, string Description, string? Temporary) Export()
     {
         var root = Path.Combine(Path.GetTempPath(), "distill-bench-gpt-" + Guid.NewGuid().ToString("N")[..8]);
         var tokenizer = Path.Combine(root, "tokenizer");
@@ -21,6 +21,6 @@ public static class RandomTeacherExport
         using var gpt = new Gpt(new GptConfig { VocabSize = 4096, ContextLength = 256, EmbeddingSize = 256, Layers = 6, Heads = 8, Dropout = 0 });
         gpt.eval();
         OnnxExporter.Export(gpt, tokenizer, folder);
-        return (folder, $"random GPT ({gpt.ParameterCount / 1e6:0.0}M parameters: vocab 4096, context 256, 6 layers, 256 wide, 8 heads) exported to {folder}");
+        return (folder, $"random GPT ({gpt.ParameterCount / 1e6:0.0}M parameters: vocab 4096, context 256, 6 layers, 256 wide, 8 heads) exported to a temp folder", root);
     }
 }

@@ -21,7 +21,7 @@ public static class ServerBenchmark
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var options = ServerBenchmarkOptions.Parse(args);
-        var (folder, description) = BenchModelFolder.Resolve(options.Model);
+        var (folder, description, temporary) = BenchModelFolder.Resolve(options.Model);
         var models = Path.Combine(Path.GetTempPath(), "distill-bench-models-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(models);
         Directory.CreateSymbolicLink(Path.Combine(models, ModelName), Path.GetFullPath(folder));
@@ -33,6 +33,10 @@ public static class ServerBenchmark
         finally
         {
             Directory.Delete(models, recursive: true);
+            if (temporary is not null)
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
         }
     }
 
