@@ -21,22 +21,7 @@ public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<Teac
         var settings = options.Value;
         logger.LogInformation("Watching models folder {Root}; provider {Provider}, intra-op threads {Threads}, max k {MaxK}, max batch tokens {MaxBatchTokens}, max queue {MaxQueue}, API key {ApiKey}",
             scanner.Root, settings.ExecutionProvider, settings.IntraOpThreads, settings.MaxK, settings.MaxBatchTokens, settings.MaxQueue, settings.ApiKey is null ? "off" : "on");
-        using var watcher = new FileSystemWatcher(scanner.Root)
-        {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        FileSystemEventHandler changed = (_, _) => changes.Writer.TryWrite(true);
-        watcher.Changed += changed;
-        watcher.Created += changed;
-        watcher.Deleted += changed;
-        watcher.Renamed += (_, _) => changes.Writer.TryWrite(true);
-        watcher.Error += (_, e) =>
-        {
-            logger.LogWarning(e.GetException(), "The models folder watcher lost events; rescanning");
-            changes.Writer.TryWrite(true);
-        };
-        watcher.EnableRaisingEvents = true;
+        using var watcher = TryWatch(scanner.Root);
 
         var debounce = TimeSpan.FromMilliseconds(options.Value.WatchDebounceMilliseconds);
         var period = TimeSpan.FromSeconds(options.Value.RescanSeconds);
@@ -61,6 +46,38 @@ public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<Teac
                 logger.LogError(e, "Scanning the models folder failed");
                 await Task.Delay(debounce, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>Signals a change on every file event; null (polling only) when the system refuses a watcher.</summary>
+    private FileSystemWatcher? TryWatch(string root)
+    {
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            watcher = new FileSystemWatcher(root)
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            FileSystemEventHandler changed = (_, _) => changes.Writer.TryWrite(true);
+            watcher.Changed += changed;
+            watcher.Created += changed;
+            watcher.Deleted += changed;
+            watcher.Renamed += (_, _) => changes.Writer.TryWrite(true);
+            watcher.Error += (_, e) =>
+            {
+                logger.LogWarning(e.GetException(), "The models folder watcher lost events; rescanning");
+                changes.Writer.TryWrite(true);
+            };
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (IOException e)
+        {
+            watcher?.Dispose();
+            logger.LogWarning("Cannot watch {Root} ({Reason}); rescanning every {Seconds} s instead", root, e.Message, options.Value.RescanSeconds);
+            return null;
         }
     }
 
