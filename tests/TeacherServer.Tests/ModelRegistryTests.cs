@@ -222,6 +222,7 @@ public sealed class ModelRegistryTests
     [InlineData("optimum inputs: empty past_key_values, no position_ids")]
     [InlineData("optimum merged decoder: decoder_model_merged.onnx with use_cache_branch")]
     [InlineData("external data")]
+    [InlineData("float16 logits")]
     public async Task Folders_in_other_shapes_are_served_and_match_the_reference(string shape)
     {
         using var host = TeacherHost.Start(models =>
@@ -234,6 +235,10 @@ public sealed class ModelRegistryTests
             else if (shape.StartsWith("optimum merged", StringComparison.Ordinal))
             {
                 TinyOnnxModel.WriteFolder(folder, seed: 8, pastLayers: 1, useCacheBranch: true, modelFile: "decoder_model_merged.onnx");
+            }
+            else if (shape == "float16 logits")
+            {
+                TinyOnnxModel.WriteFolder(folder, seed: 9, float16Logits: true);
             }
             else
             {

@@ -33,7 +33,9 @@ public sealed class ReferenceTopK(string modelPath) : IDisposable
             }
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, feeds.Keys.ToArray(), feeds.Values.ToArray(), ["logits"]);
-            var logits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var logits = outputs[0].GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16
+                ? outputs[0].GetTensorDataAsSpan<Float16>().ToArray().Select(h => h.ToFloat()).ToArray()
+                : outputs[0].GetTensorDataAsSpan<float>().ToArray();
             var vocab = logits.Length / length;
             return Enumerable.Range(0, length).Select(t => logits.AsSpan(t * vocab, vocab).ToArray()).ToArray();
         }

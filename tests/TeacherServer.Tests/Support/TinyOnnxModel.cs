@@ -13,7 +13,9 @@ public static class TinyOnnxModel
 {
     /// <param name="pastLayers">Adds unused Optimum-style past_key_values inputs (and present outputs) for that many layers.</param>
     /// <param name="useCacheBranch">Adds an unused bool use_cache_branch input, as Optimum's merged decoders have.</param>
-    public static ModelProto Build(int vocab, int context, int width, int seed, bool positionIds = true, int pastLayers = 0, int heads = 2, bool useCacheBranch = false)
+    /// <param name="float16Logits">Casts the logits to float16, as half-precision exports produce them.</param>
+    public static ModelProto Build(int vocab, int context, int width, int seed, bool positionIds = true, int pastLayers = 0, int heads = 2,
+        bool useCacheBranch = false, bool float16Logits = false)
     {
         var random = new Random(seed);
         var graph = new GraphProto { Name = "tiny" };
@@ -31,12 +33,22 @@ public static class TinyOnnxModel
             graph.Node.Add(Node("Add", ["tokens", "placed"], ["hidden"]));
             hidden = "hidden";
         }
-        graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits"]));
+        if (float16Logits)
+        {
+            graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits_float"]));
+            var cast = Node("Cast", ["logits_float"], ["logits"]);
+            cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)DataType.Float16 });
+            graph.Node.Add(cast);
+        }
+        else
+        {
+            graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits"]));
+        }
         if (useCacheBranch)
         {
             graph.Input.Add(Input("use_cache_branch", DataType.Bool, 1));
         }
-        graph.Output.Add(Input("logits", DataType.Float, "batch", "sequence", vocab));
+        graph.Output.Add(Input("logits", float16Logits ? DataType.Float16 : DataType.Float, "batch", "sequence", vocab));
         for (var layer = 0; layer < pastLayers; layer++)
         {
             foreach (var part in new[] { "key", "value" })
@@ -57,10 +69,10 @@ public static class TinyOnnxModel
 
     /// <summary>Writes model.onnx and a GPT-2 style config.json into <paramref name="folder"/>.</summary>
     public static void WriteFolder(string folder, int vocab = 32, int context = 16, int width = 8, int seed = 1, bool positionIds = true,
-        int pastLayers = 0, int? eos = null, bool useCacheBranch = false, string modelFile = "model.onnx")
+        int pastLayers = 0, int? eos = null, bool useCacheBranch = false, string modelFile = "model.onnx", bool float16Logits = false)
     {
         Directory.CreateDirectory(folder);
-        var model = Build(vocab, context, width, seed, positionIds, pastLayers, useCacheBranch: useCacheBranch);
+        var model = Build(vocab, context, width, seed, positionIds, pastLayers, useCacheBranch: useCacheBranch, float16Logits: float16Logits);
         File.WriteAllBytes(Path.Combine(folder, modelFile), model.ToByteArray());
         File.WriteAllText(Path.Combine(folder, "config.json"),
             $$"""{"model_type":"gpt2","vocab_size":{{vocab}},"n_positions":{{context}},"n_embd":{{width}},"n_layer":{{pastLayers}},"n_head":2,"eos_token_id":{{eos ?? vocab - 1}}}""");
