@@ -34,6 +34,26 @@ public class TopKBinaryCodecTests
     }
 
     [Fact]
+    public void Answer_layout_is_little_endian_as_documented()
+    {
+        var result = new TopKResult("m", "v", 1, [new SequenceTopK(2, 1, [7, 258], [-1f, -2f], [-0.5f, float.NaN])]);
+        byte[] expected =
+        [
+            (byte)'D', (byte)'K', (byte)'R', (byte)'1', 4, 0, 0, 0,
+            1, 0, 0, 0, // k
+            1, 0, 0, 0, // n
+            2, 0, 0, 0, // length of sequence 0
+            1, 0, 0, 0, (byte)'m',
+            1, 0, 0, 0, (byte)'v',
+            0, 0, // padding: 30 bytes so far
+            7, 0, 0, 0, 2, 1, 0, 0, // ids
+            0, 0, 0x80, 0xBF, 0, 0, 0, 0xC0, // log-probs -1, -2
+            0, 0, 0, 0xBF, 0, 0, 0xC0, 0xFF, // next-token log-probs -0.5, NaN (.NET's float.NaN; any NaN means "none")
+        ];
+        Assert.Equal(expected, TopKBinaryCodec.EncodeResponse(result));
+    }
+
+    [Fact]
     public void Float32_answer_round_trips_exactly()
     {
         var result = SampleResult(1);
