@@ -55,7 +55,7 @@ public static class PretrainCommand
                 reporter => new Pretrainer(options, reporter).Run(train, validation, test, folder, torchDevice));
 
             File.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(
-                new { options, result = outcome, command = "pretrain " + string.Join(' ', result.Tokens.Select(t => t.Value)) },
+                new { options, result = outcome, command = string.Join(' ', result.Tokens.Select(t => t.Value)) },
                 new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"done: {outcome.Parameters:N0} parameters, {outcome.TokensPerSecond:N0} tokens/s, " +
                               $"validation perplexity {outcome.ValidationPerplexity:F2}, test perplexity {outcome.TestPerplexity:F2} → {folder}");

@@ -53,7 +53,7 @@ public sealed record HuggingFaceGpt2Config
             EosTokenId = eosTokenId,
             ResidualDropout = config.Dropout,
             EmbeddingDropout = config.Dropout,
-            AttentionDropout = config.Dropout,
+            AttentionDropout = 0.0, // the model has no dropout on attention weights
             UseCache = distill.PastKeyValues,
             Distill = distill,
         };

@@ -57,8 +57,8 @@ public sealed class DefaultTeacherTests
         Assert.InRange(perplexity, 1.0, MaxTestPerplexity);
     }
 
-    /// <summary>Well above the measured test perplexity (models/README.md), far below an untrained model's ~4096.</summary>
-    private const double MaxTestPerplexity = 100;
+    /// <summary>These four windows measure 71.6 (fresh context at each window start; the whole split measures 59.0), an untrained model ~4096.</summary>
+    private const double MaxTestPerplexity = 90;
 
     private static string FindRepoRoot()
     {
