@@ -17,7 +17,7 @@ public static class BenchProgram
                 return await ServerBenchmark.RunAsync(args[1..]);
             default:
                 Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server");
-                Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 5] [--clients 16] [--threads 0]");
+                Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 3] [--rounds 3] [--clients 16] [--threads 0] [--batch-tokens N]");
                 return 2;
         }
     }

@@ -52,52 +52,70 @@ public static class ServerBenchmark
         var request = new TopKRequest(batch, options.K, 1f);
 
         Console.WriteLine($"Server benchmark: {description}");
-        Console.WriteLine($"  batch {options.Batch} x {length} tokens, k = {options.K}, ORT intra-op threads {(options.Threads == 0 ? "ORT default" : threads)}, {options.Seconds:0.#} s per figure, {Environment.ProcessorCount} logical cores");
+        Console.WriteLine($"  batch {options.Batch} x {length} tokens, k = {options.K}, ORT intra-op threads {(options.Threads == 0 ? "ORT default" : threads)}, {options.Seconds:0.#} s per figure, median of {options.Rounds} interleaved rounds, batching budget {(options.BatchTokens?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "server default")} tokens, {Environment.ProcessorCount} logical cores");
 
-        double direct;
-        using (var sessionOptions = SessionOptionsFactory.Create(ExecutionProviders.Cpu, options.Threads, folder))
-        using (var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim))
+        const int ShortLength = 16;
+        var shortSequence = batch[0][..Math.Min(ShortLength, length)];
+        var positions = (long)options.Batch * length;
+        var temperatures = Enumerable.Repeat(1f, options.Batch).ToArray();
+        using var sessionOptions = SessionOptionsFactory.Create(ExecutionProviders.Cpu, options.Threads, folder);
+        using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim);
+        var batchedSettings = new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads };
+        if (options.BatchTokens is { } budget)
         {
-            var temperatures = Enumerable.Repeat(1f, options.Batch).ToArray();
-            direct = await MeasureAsync(batchTokens, options.Seconds, () =>
+            batchedSettings["TeacherServer:MaxBatchTokens"] = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        using var server = new BenchServer(models, batchedSettings);
+        // A token budget of one sequence makes every ORT run a single row: the unbatched server.
+        using var unbatchedServer = new BenchServer(models, new Dictionary<string, string>
+        {
+            ["TeacherServer:IntraOpThreads"] = threads,
+            ["TeacherServer:MaxBatchTokens"] = "1",
+            ["TeacherServer:BatchWindowMilliseconds"] = "0",
+        });
+        await server.WaitReadyAsync();
+        await unbatchedServer.WaitReadyAsync();
+
+        // Rounds interleave the figures so that load from other processes falls on all of them alike; medians are printed.
+        var figures = new Dictionary<string, List<double>>();
+        async Task Record(string name, Func<Task<double>> measure)
+        {
+            var value = await measure();
+            if (!figures.TryGetValue(name, out var values))
+            {
+                figures[name] = values = [];
+            }
+            values.Add(value);
+        }
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            await Record("direct", () => MeasureAsync(batchTokens, options.Seconds, () =>
             {
                 using var output = session.Run(batch, temperatures, options.K, wantLastLogits: false);
                 _ = output.TopKIds.ToArray();
                 _ = output.TopKLogprobs.ToArray();
                 _ = output.NextLogprobs.ToArray();
                 return Task.CompletedTask;
-            });
+            }));
+            await Record("binary", () => MeasureAsync(batchTokens, options.Seconds, () => PostBinaryAsync(server.Client, request, float16: false)));
+            await Record("json", () => MeasureAsync(batchTokens, options.Seconds, () => PostJsonAsync(server.Client, request)));
+            await Record("unbatched", () => ConcurrentClientsAsync(unbatchedServer.Client, options, batch[0]));
+            await Record("batched", () => ConcurrentClientsAsync(server.Client, options, batch[0]));
+            await Record("unbatched short", () => ConcurrentClientsAsync(unbatchedServer.Client, options, shortSequence));
+            await Record("batched short", () => ConcurrentClientsAsync(server.Client, options, shortSequence));
         }
+        double Median(string name)
+        {
+            var sorted = figures[name].Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+        var (direct, binary, json) = (Median("direct"), Median("binary"), Median("json"));
+        var (unbatched, batched, unbatchedShort, batchedShort) = (Median("unbatched"), Median("batched"), Median("unbatched short"), Median("batched short"));
 
-        const int ShortLength = 16;
-        var shortSequence = batch[0][..Math.Min(ShortLength, length)];
-        double binary, json, batched, unbatched, batchedShort, unbatchedShort;
-        long binaryBytes, halfBytes, jsonBytes;
-        var positions = (long)options.Batch * length;
-        using (var server = new BenchServer(models, new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads }))
-        {
-            await server.WaitReadyAsync();
-            binary = await MeasureAsync(batchTokens, options.Seconds, () => PostBinaryAsync(server.Client, request, float16: false));
-            json = await MeasureAsync(batchTokens, options.Seconds, () => PostJsonAsync(server.Client, request));
-            var bytesRequest = request with { K = BytesK };
-            binaryBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: false)).Length;
-            halfBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: true)).Length;
-            jsonBytes = (await PostJsonAsync(server.Client, bytesRequest)).Length;
-            batched = await ConcurrentClientsAsync(server.Client, options, batch[0]);
-            batchedShort = await ConcurrentClientsAsync(server.Client, options, shortSequence);
-        }
-        // A token budget of one sequence makes every ORT run a single row: the unbatched server.
-        using (var server = new BenchServer(models, new Dictionary<string, string>
-        {
-            ["TeacherServer:IntraOpThreads"] = threads,
-            ["TeacherServer:MaxBatchTokens"] = "1",
-            ["TeacherServer:BatchWindowMilliseconds"] = "0",
-        }))
-        {
-            await server.WaitReadyAsync();
-            unbatched = await ConcurrentClientsAsync(server.Client, options, batch[0]);
-            unbatchedShort = await ConcurrentClientsAsync(server.Client, options, shortSequence);
-        }
+        var bytesRequest = request with { K = BytesK };
+        long binaryBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: false)).Length;
+        long halfBytes = (await PostBinaryAsync(server.Client, bytesRequest, float16: true)).Length;
+        long jsonBytes = (await PostJsonAsync(server.Client, bytesRequest)).Length;
 
         Console.WriteLine();
         Console.WriteLine($"{"throughput, same model and batch",-52}{"tokens/s",12}{"vs direct",12}");

@@ -8,7 +8,9 @@ namespace Distill.Bench.Server;
 /// <param name="Seconds">Measuring time of each figure.</param>
 /// <param name="Clients">Concurrent single-sequence clients in the batching comparison.</param>
 /// <param name="Threads">ORT intra-op threads, for the server and the direct session alike (0 = ORT's choice).</param>
-public sealed record ServerBenchmarkOptions(string? Model, int Batch, int Length, int K, double Seconds, int Clients, int Threads)
+/// <param name="Rounds">Interleaved repetitions of every figure; the median is printed.</param>
+/// <param name="BatchTokens">MaxBatchTokens of the batching server; null keeps the server's default.</param>
+public sealed record ServerBenchmarkOptions(string? Model, int Batch, int Length, int K, double Seconds, int Clients, int Threads, int Rounds, int? BatchTokens)
 {
     public static ServerBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
@@ -25,8 +27,9 @@ public sealed record ServerBenchmarkOptions(string? Model, int Batch, int Length
         var options = new ServerBenchmarkOptions(
             values.Remove("model", out var model) ? model : null,
             Int("batch", 8), Int("length", 128), Int("k", 64),
-            values.Remove("seconds", out var seconds) ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 5,
-            Int("clients", 16), Int("threads", 0));
+            values.Remove("seconds", out var seconds) ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 3,
+            Int("clients", 16), Int("threads", 0), Int("rounds", 3),
+            values.ContainsKey("batch-tokens") ? Int("batch-tokens", 0) : null);
         if (values.Count > 0)
         {
             throw new ArgumentException($"unknown flags: {string.Join(", ", values.Keys.Select(k => "--" + k))}");
