@@ -25,6 +25,6 @@ public sealed class OptionsValidationTests
         {
             using var host = TeacherHost.Start(_ => { }, new Dictionary<string, string?> { [key] = value });
         });
-        Assert.IsType<OptionsValidationException>(exception.GetBaseException());
+        Assert.True(exception.GetBaseException() is OptionsValidationException, exception.ToString());
     }
 }

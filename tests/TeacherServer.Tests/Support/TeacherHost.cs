@@ -24,7 +24,15 @@ public sealed class TeacherHost : IDisposable
                 web.UseSetting(key, value);
             }
         });
-        Client = factory.CreateClient();
+        try
+        {
+            Client = factory.CreateClient();
+        }
+        catch
+        {
+            factory.Dispose();
+            throw;
+        }
     }
 
     public string ModelsFolder { get; }
@@ -38,8 +46,16 @@ public sealed class TeacherHost : IDisposable
     {
         var folder = Path.Combine(Path.GetTempPath(), "distill-srv-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        populate(folder);
-        return new TeacherHost(folder, settings ?? new Dictionary<string, string?>());
+        try
+        {
+            populate(folder);
+            return new TeacherHost(folder, settings ?? new Dictionary<string, string?>());
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
     }
 
     public async Task<ModelInfo?> FindModelAsync(string name)
