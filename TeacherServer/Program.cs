@@ -25,10 +25,7 @@ if (builder.Configuration["Logging:Console:FormatterName"] is null)
 }
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-builder.Services.AddOptions<TeacherServerOptions>()
-    .BindConfiguration(TeacherServerOptions.Section)
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
+builder.Services.AddTeacherServerOptions();
 builder.Services.AddOptions<KestrelServerOptions>()
     .Configure<IOptions<TeacherServerOptions>>((kestrel, teacher) => kestrel.Limits.MaxRequestBodySize = teacher.Value.MaxRequestBytes);
 builder.Services.ConfigureHttpJsonOptions(json =>
