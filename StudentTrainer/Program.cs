@@ -6,6 +6,7 @@ root.Subcommands.Add(TrainTokenizerCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 bool asksForHelp = args.Any(a => a is "-h" or "--help" or "-?");

@@ -94,4 +94,18 @@ public sealed class TrainerCliTests : IDisposable
     {
         TrainerProcess.AssertOneLineError(TrainerProcess.Run("generate", "--checkpoint", Path.Combine(_root, "none"), "--prompt", "x"));
     }
+
+    [Fact]
+    public void Tokenize_encodes_and_decodes_with_the_gpt2_files()
+    {
+        string gpt2 = Path.Combine(AppContext.BaseDirectory, "Data", "gpt2");
+        var encode = TrainerProcess.Run("tokenize", "--tokenizer", gpt2, "--text", "Hello world");
+        Assert.True(encode.ExitCode == 0, encode.Stderr);
+        Assert.Equal("[15496,995]", encode.Stdout.Trim());
+        var decode = TrainerProcess.Run("tokenize", "--tokenizer", gpt2, "--decode", "[15496,995]");
+        Assert.Equal("Hello world", decode.Stdout.Trim());
+        TrainerProcess.AssertOneLineError(TrainerProcess.Run("tokenize", "--tokenizer", gpt2, "--decode", "[1, \"x\"]"));
+        TrainerProcess.AssertOneLineError(TrainerProcess.Run("tokenize", "--tokenizer", gpt2, "--decode", "[99999999]"));
+        TrainerProcess.AssertOneLineError(TrainerProcess.Run("tokenize", "--tokenizer", gpt2));
+    }
 }
