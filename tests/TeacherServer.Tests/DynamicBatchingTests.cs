@@ -45,4 +45,29 @@ public sealed class DynamicBatchingTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task A_request_larger_than_the_token_budget_is_split_over_runs_and_answered_in_order()
+    {
+        using var small = TeacherHost.Start(
+            models => TinyOnnxModel.WriteFolder(Path.Combine(models, "budget"), vocab: 48, context: 16, seed: 22),
+            new Dictionary<string, string?> { ["TeacherServer:MaxBatchTokens"] = "8", ["TeacherServer:BatchWindowMilliseconds"] = "0" });
+        await small.WaitForModelAsync("budget");
+        var runs = TeacherMetrics.BatchRows.WithLabels("budget");
+        var runsBefore = runs.Count;
+        int[][] sequences = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [21]];
+
+        var answer = await TopKCalls.JsonAsync(small.Client, "budget", new TopKRequest(sequences, 2, 1f));
+
+        Assert.True(runs.Count - runsBefore >= 3, $"{runs.Count - runsBefore} runs for 27 tokens under a budget of 8");
+        using var reference = new ReferenceTopK(Path.Combine(small.ModelsFolder, "budget", "model.onnx"));
+        for (var s = 0; s < sequences.Length; s++)
+        {
+            for (var t = 0; t < sequences[s].Length; t++)
+            {
+                TopKCorrectnessTests.AssertMatchesReference(reference, sequences[s], 1.0, 2,
+                    answer.Sequences[s].Ids[t], answer.Sequences[s].Logprobs[t], answer.Sequences[s].NextTokenLogprob, t);
+            }
+        }
+    }
 }
