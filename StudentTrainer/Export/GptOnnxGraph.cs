@@ -1,6 +1,6 @@
 using Distill.Shared.Onnx;
 using Distill.StudentTrainer.Model;
-using static Distill.StudentTrainer.Export.OnnxGraphBuilder;
+using static Distill.Shared.Onnx.OnnxProtos;
 using static TorchSharp.torch;
 using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
 
@@ -77,7 +77,7 @@ public sealed class GptOnnxGraph
         for (int i = 0; i < _config.Layers; i++)
             x = Block(i, x, allowed);
         x = LayerNorm("ln_f", x);
-        string head = _graph.Node("Transpose", "lm_head.weight", [Parameter("wte.weight")], Attribute("perm", 1L, 0L)); // (C, V)
+        string head = _graph.Node("Transpose", "lm_head.weight", [Parameter("wte.weight")], Ints("perm", 1L, 0L)); // (C, V)
         string logits = _graph.Node("MatMul", "logits", [x, head]);                                                  // (B, T, V)
 
         _graph.Output(logits, DataType.Float, BatchDimension, SequenceDimension, _config.VocabSize);
@@ -164,13 +164,13 @@ public sealed class GptOnnxGraph
             k = _graph.Node("Concat", PresentName(layer, "key"), [PastName(layer, "key"), k], Attribute("axis", 2L));       // (B, H, past+T, D)
             v = _graph.Node("Concat", PresentName(layer, "value"), [PastName(layer, "value"), v], Attribute("axis", 2L));
         }
-        string keysT = _graph.Node("Transpose", $"{prefix}.key_transposed", [k], Attribute("perm", 0L, 1L, 3L, 2L));     // (B, H, D, past+T)
+        string keysT = _graph.Node("Transpose", $"{prefix}.key_transposed", [k], Ints("perm", 0L, 1L, 3L, 2L));     // (B, H, D, past+T)
         string scores = _graph.Node("MatMul", $"{prefix}.scores", [q, keysT]);                                       // (B, H, T, past+T)
         string scaled = _graph.Node("Mul", $"{prefix}.scaled_scores", [scores, "const.attention_scale"]);
         string masked = _graph.Node("Where", $"{prefix}.masked_scores", [allowed, scaled, "const.negative_infinity"]);
         string weights = _graph.Node("Softmax", $"{prefix}.weights", [masked], Attribute("axis", -1L));
         string heads = _graph.Node("MatMul", $"{prefix}.heads", [weights, v]);                                       // (B, H, T, D)
-        string merged = _graph.Node("Transpose", $"{prefix}.heads_merged", [heads], Attribute("perm", 0L, 2L, 1L, 3L)); // (B, T, H, D)
+        string merged = _graph.Node("Transpose", $"{prefix}.heads_merged", [heads], Ints("perm", 0L, 2L, 1L, 3L)); // (B, T, H, D)
         string y = _graph.Node("Reshape", $"{prefix}.output", [merged, "const.merged_shape"]);                        // (B, T, C)
         return Linear($"{prefix}.c_proj", y);
     }
@@ -179,7 +179,7 @@ public sealed class GptOnnxGraph
     private string SplitHeads(string name, string x)
     {
         string split = _graph.Node("Reshape", $"{name}.split", [x, "const.heads_shape"]);                   // (B, T, H, D)
-        return _graph.Node("Transpose", name, [split], Attribute("perm", 0L, 2L, 1L, 3L));
+        return _graph.Node("Transpose", name, [split], Ints("perm", 0L, 2L, 1L, 3L));
     }
 
     /// <returns>(B, T, C): c_proj(GELU(c_fc(x))) with the exact GELU 0.5·a·(1 + erf(a/√2)).</returns>

@@ -30,11 +30,7 @@ public sealed class OnnxGraphBuilder
         ArgumentOutOfRangeException.ThrowIfLessThan(outputCount, 1);
         string[] outputs = Enumerable.Range(0, outputCount).Select(i => i == 0 ? name : $"{name}:{i}").ToArray();
         foreach (string output in outputs) Claim(output);
-        var node = new NodeProto { OpType = opType, Name = name };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        _graph.Node.Add(node);
+        _graph.Node.Add(OnnxProtos.Node(opType, name, inputs, outputs, attributes));
         return outputs;
     }
 
@@ -69,14 +65,14 @@ public sealed class OnnxGraphBuilder
     public void Input(string name, TensorProto.Types.DataType elementType, params OnnxDimension[] dims)
     {
         Claim(name);
-        _graph.Input.Add(ValueInfo(name, elementType, dims));
+        _graph.Input.Add(OnnxProtos.TensorValueInfo(name, elementType, dims));
     }
 
     /// <summary>Declares an existing value (a node output or an input) as a graph output.</summary>
     public void Output(string name, TensorProto.Types.DataType elementType, params OnnxDimension[] dims)
     {
         if (!_names.Contains(name)) throw new InvalidOperationException($"graph output '{name}' is not produced by any node or input");
-        _graph.Output.Add(ValueInfo(name, elementType, dims));
+        _graph.Output.Add(OnnxProtos.TensorValueInfo(name, elementType, dims));
     }
 
     /// <summary>The finished model: one graph over the default ONNX domain at <paramref name="opset"/>.</summary>
@@ -93,19 +89,6 @@ public sealed class OnnxGraphBuilder
         return model;
     }
 
-    public static AttributeProto Attribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    public static AttributeProto Attribute(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
-
-    public static AttributeProto Attribute(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
     private string Initializer(string name, TensorProto.Types.DataType type, byte[] raw, IReadOnlyList<long> dims, string? docString)
     {
         Claim(name);
@@ -114,17 +97,6 @@ public sealed class OnnxGraphBuilder
         if (docString is not null) tensor.DocString = docString;
         _graph.Initializer.Add(tensor);
         return name;
-    }
-
-    private static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType elementType, OnnxDimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims.Select(d => d.ToProto()));
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } },
-        };
     }
 
     private void Claim(string name)

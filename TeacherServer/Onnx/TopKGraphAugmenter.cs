@@ -47,12 +47,12 @@ public static class TopKGraphAugmenter
         if (logitsType.ElemType != (int)DataType.Float)
         {
             floatLogits = "distill/logits_float";
-            graph.Node.Add(Node("Cast", [logitsName], [floatLogits], Int("to", (long)DataType.Float)));
+            graph.Node.Add(Node("Cast", [logitsName], [floatLogits], OnnxProtos.Attribute("to", (long)DataType.Float)));
         }
         graph.Node.Add(Node("Div", [floatLogits, TopKGraphNames.Temperature], ["distill/scaled_logits"]));
-        graph.Node.Add(Node("LogSoftmax", ["distill/scaled_logits"], ["distill/logprobs"], Int("axis", 2)));
-        graph.Node.Add(Node("TopK", ["distill/logprobs", TopKGraphNames.K], [TopKGraphNames.TopKLogprobs, "distill/topk_ids_int64"], Int("axis", 2)));
-        graph.Node.Add(Node("Cast", ["distill/topk_ids_int64"], [TopKGraphNames.TopKIds], Int("to", (long)DataType.Int32)));
+        graph.Node.Add(Node("LogSoftmax", ["distill/scaled_logits"], ["distill/logprobs"], OnnxProtos.Attribute("axis", 2)));
+        graph.Node.Add(Node("TopK", ["distill/logprobs", TopKGraphNames.K], [TopKGraphNames.TopKLogprobs, "distill/topk_ids_int64"], OnnxProtos.Attribute("axis", 2)));
+        graph.Node.Add(Node("Cast", ["distill/topk_ids_int64"], [TopKGraphNames.TopKIds], OnnxProtos.Attribute("to", (long)DataType.Int32)));
         if (opset >= 13)
         {
             graph.Initializer.Add(new TensorProto { Name = "distill/axis_2", DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { 2 } });
@@ -60,11 +60,11 @@ public static class TopKGraphAugmenter
         }
         else
         {
-            graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds], ["distill/next_ids_3d"], Ints("axes", 2)));
+            graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds], ["distill/next_ids_3d"], OnnxProtos.Ints("axes", 2)));
         }
-        graph.Node.Add(Node("GatherElements", ["distill/logprobs", "distill/next_ids_3d"], [TopKGraphNames.NextLogprob], Int("axis", 2)));
-        graph.Node.Add(Node("Flatten", [floatLogits], ["distill/flat_logits"], Int("axis", 2)));
-        graph.Node.Add(Node("Gather", ["distill/flat_logits", TopKGraphNames.LastIndex], [TopKGraphNames.LastLogits], Int("axis", 0)));
+        graph.Node.Add(Node("GatherElements", ["distill/logprobs", "distill/next_ids_3d"], [TopKGraphNames.NextLogprob], OnnxProtos.Attribute("axis", 2)));
+        graph.Node.Add(Node("Flatten", [floatLogits], ["distill/flat_logits"], OnnxProtos.Attribute("axis", 2)));
+        graph.Node.Add(Node("Gather", ["distill/flat_logits", TopKGraphNames.LastIndex], [TopKGraphNames.LastLogits], OnnxProtos.Attribute("axis", 0)));
 
         graph.Input.Add(Tensor(TopKGraphNames.Temperature, DataType.Float, "batch", 1, 1));
         graph.Input.Add(Tensor(TopKGraphNames.K, DataType.Int64, 1));
@@ -85,34 +85,9 @@ public static class TopKGraphAugmenter
     public static long DefaultDomainOpset(ModelProto model) =>
         model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
 
-    private static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = opType, Name = $"distill/{opType}_{outputs[0].Replace('/', '_')}" };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
+    private static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes) =>
+        OnnxProtos.Node(opType, $"distill/{opType}_{outputs[0].Replace('/', '_')}", inputs, outputs, attributes);
 
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto Ints(string name, params long[] values) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
-
-    private static ValueInfoProto Tensor(string name, DataType type, params object[] dims)
-    {
-        if (dims.Length == 0)
-        {
-            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
-        }
-        var shape = new TensorShapeProto();
-        foreach (var dim in dims)
-        {
-            shape.Dim.Add(dim is string symbol
-                ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
-                : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim) });
-        }
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
-    }
+    private static ValueInfoProto Tensor(string name, DataType type, params OnnxDimension[] dims) =>
+        dims.Length == 0 ? OnnxProtos.TensorValueInfoOfAnyShape(name, type) : OnnxProtos.TensorValueInfo(name, type, dims);
 }

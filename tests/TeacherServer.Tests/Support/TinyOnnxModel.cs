@@ -37,7 +37,7 @@ public static class TinyOnnxModel
         {
             graph.Node.Add(Node("MatMul", [hidden, "unembedding"], ["logits_float"]));
             var cast = Node("Cast", ["logits_float"], ["logits"]);
-            cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)DataType.Float16 });
+            cast.Attribute.Add(OnnxProtos.Attribute("to", (long)DataType.Float16));
             graph.Node.Add(cast);
         }
         else
@@ -92,23 +92,9 @@ public static class TinyOnnxModel
         return tensor;
     }
 
-    private static NodeProto Node(string op, string[] inputs, string[] outputs)
-    {
-        var node = new NodeProto { OpType = op, Name = op + "_" + outputs[0] };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        return node;
-    }
+    private static NodeProto Node(string op, string[] inputs, string[] outputs) =>
+        OnnxProtos.Node(op, op + "_" + outputs[0], inputs, outputs);
 
-    private static ValueInfoProto Input(string name, DataType type, params object[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var dim in dims)
-        {
-            shape.Dim.Add(dim is string symbol
-                ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
-                : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim) });
-        }
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
-    }
+    private static ValueInfoProto Input(string name, DataType type, params OnnxDimension[] dims) =>
+        OnnxProtos.TensorValueInfo(name, type, dims);
 }

@@ -1,6 +1,4 @@
-using Distill.Shared.Onnx;
-
-namespace Distill.StudentTrainer.Export;
+namespace Distill.Shared.Onnx;
 
 /// <summary>One dimension of a graph input or output: a fixed size or a symbolic (dynamic) name.</summary>
 public readonly record struct OnnxDimension
