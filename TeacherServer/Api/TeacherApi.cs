@@ -46,29 +46,16 @@ public static class TeacherApi
         string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
     {
         var settings = options.Value;
-        if (registry.Find(name) is null)
+        var admission = await RequestAdmission.AdmitAsync(name, context, registry, settings, WireRequestReader.ReadTopKAsync,
+            (request, model) => RequestValidation.TopK(request, model, settings.MaxK), cancellation);
+        if (admission.Failed)
         {
-            return Problems.UnknownModel(name);
+            return admission.Problem;
         }
-        var read = await WireRequestReader.ReadTopKAsync(context.Request, settings.MaxRequestBytes, cancellation);
-        if (read.Failed)
+        var request = admission.Request;
+        using (var lease = admission.Lease)
         {
-            return read.Problem;
-        }
-        var request = read.Request;
-
-        var outcome = registry.TryAcquire(name, admit: true, out var lease);
-        if (outcome != LeaseOutcome.Acquired)
-        {
-            return Refused(outcome, context, name, settings);
-        }
-        using (lease)
-        {
-            var served = lease!.Model;
-            if (RequestValidation.TopK(request, served, settings.MaxK) is { } problem)
-            {
-                return Problems.BadRequest(problem);
-            }
+            var served = lease.Model;
             var started = Stopwatch.GetTimestamp();
             var rows = request.Sequences
                 .Select(s => served.Batcher.Submit(new RowWork(s, request.K, request.Temperature, false, cancellation)))
@@ -98,29 +85,16 @@ public static class TeacherApi
         string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
     {
         var settings = options.Value;
-        if (registry.Find(name) is null)
+        var admission = await RequestAdmission.AdmitAsync(name, context, registry, settings, WireRequestReader.ReadGenerateAsync,
+            (request, model) => RequestValidation.Generate(request, model, settings.MaxNewTokens), cancellation);
+        if (admission.Failed)
         {
-            return Problems.UnknownModel(name);
+            return admission.Problem;
         }
-        var read = await WireRequestReader.ReadGenerateAsync(context.Request, settings.MaxRequestBytes, cancellation);
-        if (read.Failed)
+        var request = admission.Request;
+        using (var lease = admission.Lease)
         {
-            return read.Problem;
-        }
-        var request = read.Request;
-
-        var outcome = registry.TryAcquire(name, admit: true, out var lease);
-        if (outcome != LeaseOutcome.Acquired)
-        {
-            return Refused(outcome, context, name, settings);
-        }
-        using (lease)
-        {
-            var served = lease!.Model;
-            if (RequestValidation.Generate(request, served, settings.MaxNewTokens) is { } problem)
-            {
-                return Problems.BadRequest(problem);
-            }
+            var served = lease.Model;
             var started = Stopwatch.GetTimestamp();
             var seed = request.Seed ?? Random.Shared.Next();
             Completion[] completions;
@@ -138,15 +112,5 @@ public static class TeacherApi
             TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(completions.Sum(c => c.Tokens.Length));
             return TypedResults.Ok(new GenerateResponse(served.Name, served.Version, seed, completions));
         }
-    }
-
-    private static ProblemHttpResult Refused(LeaseOutcome outcome, HttpContext context, string name, TeacherServerOptions settings)
-    {
-        if (outcome == LeaseOutcome.QueueFull)
-        {
-            TeacherMetrics.Rejected.WithLabels(name).Inc();
-            return Problems.Busy(context, name, settings.RetryAfterSeconds);
-        }
-        return Problems.UnknownModel(name);
     }
 }
