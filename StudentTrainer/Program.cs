@@ -4,6 +4,7 @@ using Distill.StudentTrainer.Cli;
 var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export GPT students");
 root.Subcommands.Add(TrainTokenizerCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
@@ -18,7 +19,7 @@ if (parsed.Errors.Count > 0 && !asksForHelp)
 
 try
 {
-    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 }
 catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
 {

@@ -15,19 +15,21 @@ public sealed class ConsoleTrainingReporter : ITrainingReporter
 
     public ConsoleTrainingReporter(ProgressTask? task) => _task = task;
 
-    public void Step(int step, int totalSteps, double? loss, double learningRate, double tokensPerSecond)
+    public void Step(StepReport report)
     {
-        if (loss is not null) _lastLoss = loss;
+        if (report.Loss is not null) _lastLoss = report.Loss;
         string lossText = _lastLoss is double l ? l.ToString("F3") : "…";
+        string waiting = report.TeacherWaitShare is double share ? $"  teacher wait {share:P0}" : "";
+        string line = $"step {report.Step}/{report.TotalSteps}  loss {lossText}  lr {report.LearningRate:E2}  {report.TokensPerSecond:N0} tok/s{waiting}";
         if (_task is not null)
         {
-            _task.MaxValue = totalSteps;
-            _task.Value = step;
-            _task.Description = $"step {step}/{totalSteps}  loss {lossText}  lr {learningRate:E2}  {tokensPerSecond:N0} tok/s";
+            _task.MaxValue = report.TotalSteps;
+            _task.Value = report.Step;
+            _task.Description = line;
         }
-        else if (step % PlainLineEvery == 0 || step == totalSteps)
+        else if (report.Step % PlainLineEvery == 0 || report.Step == report.TotalSteps)
         {
-            Console.WriteLine($"step {step}/{totalSteps}  loss {lossText}  lr {learningRate:E2}  {tokensPerSecond:N0} tok/s");
+            Console.WriteLine(line);
         }
     }
 

@@ -72,8 +72,12 @@ public sealed class TokenStream
         }
     }
 
-    private (Tensor Inputs, Tensor Targets) Slice(int[] starts, int length)
+    /// <summary>Windows of <paramref name="length"/>+1 tokens at the given starts: inputs (B, T) and next-token targets (B, T).</summary>
+    public (Tensor Inputs, Tensor Targets) Slice(int[] starts, int length)
     {
+        foreach (int start in starts)
+            if (start < 0 || start + length + 1 > _tokens.Length)
+                throw new ArgumentOutOfRangeException(nameof(starts), $"window [{start}, {start + length}] is outside the stream of {_tokens.Length} tokens");
         var inputs = new long[starts.Length * length];
         var targets = new long[starts.Length * length];
         for (int b = 0; b < starts.Length; b++)

@@ -26,12 +26,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
         reporter.Message($"model: {model.ParameterCount:N0} parameters; train {train.Count:N0} tokens, " +
                          $"validation {validation.Count:N0}, test {test.Count:N0}");
 
-        (IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay) = model.ParameterGroupsForWeightDecay();
-        using var optimizer = optim.AdamW(
-        [
-            new AdamW.ParamGroup(decay, options.PeakLearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false),
-            new AdamW.ParamGroup(noDecay, options.PeakLearningRate, 0.9, 0.95, 1e-8, 0.0, false, false),
-        ]);
+        using AdamW optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
         var schedule = new LearningRateSchedule(options.PeakLearningRate, options.FinalLearningRate, options.WarmupSteps, options.Steps);
         Parameter[] parameters = model.parameters().ToArray();
 
@@ -41,8 +36,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
         for (int step = 0; step < options.Steps; step++)
         {
             double learningRate = schedule.At(step);
-            foreach (AdamW.ParamGroup group in optimizer.ParamGroups.Cast<AdamW.ParamGroup>())
-                group.LearningRate = learningRate;
+            AdamWFactory.SetLearningRate(optimizer, learningRate);
 
             using (var scope = NewDisposeScope())
             {
@@ -51,7 +45,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
                 bool log = (step + 1) % LogEvery == 0 || step + 1 == options.Steps;
                 if (log) lastLoss = loss.item<float>();
                 double tokensPerSecond = (step + 1) * (double)tokensPerStep / clock.Elapsed.TotalSeconds;
-                reporter.Step(step + 1, options.Steps, log ? lastLoss : null, learningRate, tokensPerSecond);
+                reporter.Step(new StepReport(step + 1, options.Steps, log ? lastLoss : null, learningRate, tokensPerSecond));
             }
 
             if ((step + 1) % options.EvalInterval == 0 && step + 1 < options.Steps)

@@ -15,9 +15,9 @@ public sealed class PretrainerTests : IDisposable
     {
         public List<(int Step, double Loss)> Losses { get; } = [];
         public List<(string Split, double Perplexity)> Evaluations { get; } = [];
-        public void Step(int step, int totalSteps, double? loss, double learningRate, double tokensPerSecond)
+        public void Step(StepReport report)
         {
-            if (loss is double l) Losses.Add((step, l));
+            if (report.Loss is double l) Losses.Add((report.Step, l));
         }
         public void Evaluated(int step, string split, double meanLoss, double perplexity) => Evaluations.Add((split, perplexity));
         public void Message(string text) { }

@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Data;
+using Distill.StudentTrainer.Distillation;
+using Distill.StudentTrainer.Evaluation;
+using Distill.StudentTrainer.Export;
+using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Teacher;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Cli;
+
+/// <summary>
+/// The <c>train</c> job: connect to (or start) the teacher, distil, train the cross-entropy baseline on the same
+/// steps and data, evaluate both, export the distilled student as a servable model folder, and print a summary.
+/// </summary>
+public static class TrainJob
+{
+    public const string SettingsFile = "job.json";
+    public const string BaselineFolder = "baseline";
+    public const string ExportFolder = "export";
+    public const string ExportedModelName = "distilled-student";
+    /// <summary>Exit code of a run stopped by SIGINT/SIGTERM after writing its checkpoint (128 + SIGINT).</summary>
+    public const int InterruptedExitCode = 130;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(TrainJobSettings requested, CancellationToken cancellation)
+    {
+        TrainJobSettings settings = requested.Resume is null ? requested : ResumedSettings(requested);
+        Device device = CliOptions.ApplyRuntime(settings.Device, settings.Threads);
+        LoadedTokenizer tokenizer = TokenizerLoader.Load(CliOptions.RequireFolder(settings.Tokenizer, "tokenizer"));
+        GptConfig studentConfig = GptConfig.Resolve(settings.Student) with { VocabSize = tokenizer.VocabSize };
+        DistillOptions options = settings.Options with { Student = studentConfig };
+        options.Validate();
+        if (settings.InitialWeights is not null) CliOptions.RequireFolder(settings.InitialWeights, "--init checkpoint");
+        var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
+
+        string runFolder = settings.RunFolder ?? NewRunFolder();
+        if (settings.Resume is null && Directory.Exists(Path.Combine(runFolder, TrainingCheckpoint.Folder)))
+            throw new ArgumentException($"'{runFolder}' already holds a run: continue it with --resume {runFolder}, or choose another --out");
+        Directory.CreateDirectory(runFolder);
+        byte[] settingsJson = JsonSerializer.SerializeToUtf8Bytes(settings with { RunFolder = runFolder, Resume = null, Options = options }, JsonOptions);
+        AtomicFile.Write(Path.Combine(runFolder, SettingsFile), stream => stream.Write(settingsJson));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        void Interrupt(PosixSignalContext signal)
+        {
+            if (stop.IsCancellationRequested) return; // a second signal ends the process as usual
+            signal.Cancel = true;
+            Console.Error.WriteLine($"{signal.Signal}: finishing the current step and writing a checkpoint (again to stop at once)");
+            stop.Cancel();
+        }
+
+        await using TeacherServerProcess? server = settings.TeacherUrls.Length == 0
+            ? await StartTeacherServer(settings, runFolder, stop.Token)
+            : null;
+        IReadOnlyList<Uri> urls = server is null ? settings.TeacherUrls.Select(ParseUrl).ToArray() : [server.BaseAddress];
+        ITeacher teacher = await TeacherConnector.ConnectAsync(urls, settings.TeacherModel,
+            new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize), options.SequenceLength,
+            new TeacherClientOptions(), stop.Token);
+        Console.WriteLine($"teacher: {teacher.Model.Name} version {teacher.Model.Version} at {string.Join(", ", urls)}");
+
+        var set = new EvaluationSet(validation, options.SequenceLength, settings.EvalWindows, settings.EvalPromptTokens,
+            settings.EvalPrompts, settings.EvalContinuationTokens);
+        using var evaluator = new StudentEvaluator(set, tokenizer, device, teacher, options.BatchSize);
+
+        DistillResult distilled = TrainOne("distil", options, runFolder, settings, train, device, teacher, evaluator, stop.Token);
+        if (distilled.Interrupted) return Interrupted(runFolder, distilled);
+
+        DistillResult? baseline = null;
+        if (settings.Baseline)
+        {
+            baseline = TrainOne("cross-entropy baseline", options with { Lambda = 0 }, Path.Combine(runFolder, BaselineFolder),
+                settings, train, device, null, evaluator, stop.Token);
+            if (baseline.Interrupted) return Interrupted(runFolder, baseline);
+        }
+
+        string exported = Path.Combine(runFolder, ExportFolder, ExportedModelName);
+        using (Gpt model = GptCheckpoint.Load(distilled.CheckpointFolder!))
+            OnnxExporter.Export(model, settings.Tokenizer, exported);
+        TrainingPlots.WriteAll(runFolder);
+        if (baseline is not null) TrainingPlots.WriteAll(Path.Combine(runFolder, BaselineFolder));
+
+        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, distilled, baseline, exported);
+        File.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary.ToJson(), JsonOptions));
+        summary.Print(runFolder);
+        return 0;
+    }
+
+    private static DistillResult TrainOne(string title, DistillOptions options, string folder, TrainJobSettings settings,
+        TokenStream train, Device device, ITeacher? teacher, IStudentEvaluator evaluator, CancellationToken stop)
+    {
+        Directory.CreateDirectory(folder);
+        string? resumeFrom = settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
+            ? TrainingCheckpoint.Locate(folder)
+            : null;
+        var metrics = new MetricsLog(Path.Combine(folder, MetricsLog.FileName));
+        Console.WriteLine($"{title}: {options.Steps} steps of {options.BatchSize * options.GradientAccumulation} × {options.SequenceLength} tokens"
+                          + (options.UsesTeacher ? $", {DivergenceKindNames.ToName(options.Divergence)} at k = {options.TopK}, τ = {options.Temperature}, λ = {options.Lambda}" : ", cross-entropy only"));
+        return ConsoleTrainingReporter.Run(title, reporter => new DistillationTrainer(options, reporter).Run(new DistillRunContext(
+            train, folder, device, teacher, evaluator, metrics,
+            InitialWeights: resumeFrom is null ? settings.InitialWeights : null, ResumeFrom: resumeFrom, Stop: stop)));
+    }
+
+    private static async Task<TeacherServerProcess> StartTeacherServer(TrainJobSettings settings, string runFolder, CancellationToken cancellation)
+    {
+        string models = CliOptions.RequireFolder(settings.ModelsFolder, "models");
+        Console.WriteLine($"starting TeacherServer on {Path.GetFullPath(models)} (log: {Path.Combine(runFolder, "teacher-server.log")})");
+        return await TeacherServerProcess.StartAsync(models, Path.Combine(runFolder, "teacher-server.log"), settings.TeacherThreads, cancellation);
+    }
+
+    private static Uri ParseUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new ArgumentException($"--teacher '{url}' is not an http(s) URL");
+
+    private static TrainJobSettings ResumedSettings(TrainJobSettings requested)
+    {
+        string folder = CliOptions.RequireFolder(requested.Resume!, "--resume run");
+        string path = Path.Combine(folder, SettingsFile);
+        if (!File.Exists(path)) throw new ArgumentException($"'{folder}' is not a train run folder (no {SettingsFile})");
+        TrainJobSettings saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<TrainJobSettings>(File.ReadAllText(path))
+                    ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a train job: {e.Message}", e);
+        }
+        // Where the teacher runs and which cores are used may change between sessions; what is trained may not.
+        return saved with
+        {
+            RunFolder = folder, Resume = folder, TeacherUrls = requested.TeacherUrls, ModelsFolder = requested.ModelsFolder,
+            TeacherThreads = requested.TeacherThreads, Device = requested.Device, Threads = requested.Threads,
+        };
+    }
+
+    private static int Interrupted(string runFolder, DistillResult result)
+    {
+        Console.Error.WriteLine($"interrupted after step {result.StepsDone}; checkpoint {result.CheckpointFolder}; " +
+                                $"continue with: train --resume {runFolder}");
+        return InterruptedExitCode;
+    }
+
+    private static string NewRunFolder() => Path.Combine("runs", $"train-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+}

@@ -1,0 +1,35 @@
+using Distill.StudentTrainer.Distillation;
+
+namespace Distill.StudentTrainer.Cli;
+
+/// <summary>Everything the <c>train</c> command was asked to do; saved as <c>job.json</c> in the run folder for <c>--resume</c>.</summary>
+public sealed record TrainJobSettings
+{
+    public string[] TeacherUrls { get; init; } = [];
+    public string? TeacherModel { get; init; }
+    public string ModelsFolder { get; init; } = "models";
+    public int TeacherThreads { get; init; }
+    public string Student { get; init; } = "models/default-student.json";
+    public string? InitialWeights { get; init; }
+    public string Tokenizer { get; init; } = "models/austen-gpt";
+    public string? RunFolder { get; init; }
+    public string? Resume { get; init; }
+    public string DataFolder { get; init; } = "data/austen";
+    public string Device { get; init; } = "cpu";
+    public int Threads { get; init; }
+
+    /// <summary>Also train a cross-entropy student on the same steps and data, for comparison.</summary>
+    public bool Baseline { get; init; } = true;
+
+    /// <summary>Validation windows of the sequence length on which KL, agreement and calibration are measured.</summary>
+    public int EvalWindows { get; init; } = 32;
+
+    /// <summary>Held-out prompts whose greedy continuations are scored with ROUGE-L.</summary>
+    public int EvalPrompts { get; init; } = 16;
+
+    public int EvalPromptTokens { get; init; } = 32;
+
+    public int EvalContinuationTokens { get; init; } = 32;
+
+    public required DistillOptions Options { get; init; }
+}

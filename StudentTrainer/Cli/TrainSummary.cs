@@ -1,0 +1,68 @@
+using Distill.StudentTrainer.Distillation;
+using Distill.StudentTrainer.Evaluation;
+using Spectre.Console;
+
+namespace Distill.StudentTrainer.Cli;
+
+/// <summary>The before/after table of a train job: step 0, the distilled student and the cross-entropy baseline.</summary>
+public sealed record TrainSummary(string Teacher, string TeacherVersion, DistillOptions Options, DistillResult Distilled,
+                                  DistillResult? Baseline, string ExportedFolder)
+{
+    private StudentEvaluation? Before => Distilled.Evaluations.FirstOrDefault(e => e.Step == 0).Evaluation;
+    private StudentEvaluation? After(DistillResult? run) => run?.Evaluations.LastOrDefault(e => e.Step == Options.Steps).Evaluation;
+
+    public void Print(string runFolder)
+    {
+        string method = $"{DivergenceKindNames.ToName(Options.Divergence)}, λ = {Options.Lambda}";
+        var table = new Table().Title($"student after {Options.Steps} steps ({Distilled.TokensSeen:N0} tokens) · teacher {Teacher} {TeacherVersion}")
+            .AddColumn("").AddColumn(new TableColumn("step 0").RightAligned())
+            .AddColumn(new TableColumn($"distilled ({method})").RightAligned());
+        if (Baseline is not null) table.AddColumn(new TableColumn("cross-entropy").RightAligned());
+        foreach ((string name, Func<StudentEvaluation, double?> value, string format) in Rows)
+            table.AddRow([name, Format(Before, value, format), Format(After(Distilled), value, format), .. Baseline is null ? Array.Empty<string>() : [Format(After(Baseline), value, format)]]);
+        table.AddRow(["wall time (s)", "", Distilled.Seconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.Seconds.ToString("F0")]]);
+        table.AddRow(["training tokens/s", "", Distilled.TokensPerSecond.ToString("N0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.TokensPerSecond.ToString("N0")]]);
+        table.AddRow(["time waiting for the teacher", "", Distilled.TeacherWaitShare.ToString("P1"), .. Baseline is null ? Array.Empty<string>() : ["—"]]);
+        AnsiConsole.Write(table);
+        Console.WriteLine($"teacher version changes during the run: {Distilled.TeacherVersionChanges}");
+        Console.WriteLine($"run folder: {runFolder} (metrics.jsonl, loss.png, eval.png, summary.json, checkpoints/)");
+        Console.WriteLine($"exported student: {ExportedFolder}; serve it with");
+        Console.WriteLine($"  dotnet run -c Release --project TeacherServer -- --models {Path.GetDirectoryName(ExportedFolder)}");
+    }
+
+    private static readonly (string Name, Func<StudentEvaluation, double?> Value, string Format)[] Rows =
+    [
+        ("validation perplexity", e => e.ValidationPerplexity, "F2"),
+        ("KL(teacher ‖ student)", e => e.KlToTeacher, "F4"),
+        ("top-1 agreement with teacher", e => e.TeacherTop1Agreement, "P1"),
+        ("expected calibration error", e => e.ExpectedCalibrationError, "F4"),
+        ("ROUGE-L vs reference", e => e.RougeLReference, "F4"),
+        ("ROUGE-L vs teacher", e => e.RougeLTeacher, "F4"),
+    ];
+
+    private static string Format(StudentEvaluation? evaluation, Func<StudentEvaluation, double?> value, string format) =>
+        evaluation is not null && value(evaluation) is double v ? v.ToString(format) : "—";
+
+    public object ToJson() => new
+    {
+        teacher = Teacher,
+        teacher_version = TeacherVersion,
+        options = Options,
+        before = Before?.ToMetrics(),
+        distilled = Describe(Distilled),
+        baseline = Baseline is null ? null : Describe(Baseline),
+        exported = ExportedFolder,
+    };
+
+    private object Describe(DistillResult run) => new
+    {
+        steps = run.StepsDone,
+        tokens = run.TokensSeen,
+        seconds = run.Seconds,
+        tokens_per_second = run.TokensPerSecond,
+        teacher_wait_share = run.TeacherWaitShare,
+        teacher_version_changes = run.TeacherVersionChanges,
+        final = After(run)?.ToMetrics(),
+        checkpoint = run.CheckpointFolder,
+    };
+}

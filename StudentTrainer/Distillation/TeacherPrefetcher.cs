@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Distill.Shared.Wire;
+using Distill.StudentTrainer.Teacher;
+
+namespace Distill.StudentTrainer.Distillation;
+
+/// <summary>
+/// Keeps the teacher requests of the next batches in flight while the current batch trains: taking batch n makes
+/// sure batches n … n + depth have been asked for, then waits for n alone. The time spent waiting is measured.
+/// </summary>
+public sealed class TeacherPrefetcher : IDisposable
+{
+    private readonly ITeacher _teacher;
+    private readonly Func<long, int[][]> _inputsOf;
+    private readonly int _k;
+    private readonly float _temperature;
+    private readonly int _depth;
+    private readonly long _endBatch;
+    private readonly Dictionary<long, Task<TopKResult>> _inFlight = [];
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly Stopwatch _waiting = new();
+
+    /// <param name="inputsOf">Token ids of batch n (the sequences sent to the teacher).</param>
+    /// <param name="depth">Batches requested ahead of the one being taken (0: none, the teacher is waited for every step).</param>
+    /// <param name="endBatch">One past the last batch index that will be taken.</param>
+    public TeacherPrefetcher(ITeacher teacher, Func<long, int[][]> inputsOf, int k, float temperature, int depth, long endBatch)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        ArgumentNullException.ThrowIfNull(inputsOf);
+        if (depth < 0) throw new ArgumentException($"prefetch depth must be ≥ 0, got {depth}");
+        _teacher = teacher;
+        _inputsOf = inputsOf;
+        _k = k;
+        _temperature = temperature;
+        _depth = depth;
+        _endBatch = endBatch;
+    }
+
+    /// <summary>Time spent blocked in <see cref="Take"/> so far.</summary>
+    public TimeSpan Waited => _waiting.Elapsed;
+
+    /// <summary>The teacher's answer for batch <paramref name="batchIndex"/>; requests the following batches first.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="stop"/> fired while waiting.</exception>
+    public TopKResult Take(long batchIndex, CancellationToken stop = default)
+    {
+        for (long n = batchIndex; n <= batchIndex + _depth && n < _endBatch; n++)
+            if (!_inFlight.ContainsKey(n)) _inFlight[n] = Request(n);
+        if (!_inFlight.Remove(batchIndex, out Task<TopKResult>? answer))
+            answer = Request(batchIndex);
+        _waiting.Start();
+        try
+        {
+            answer.Wait(stop);
+            return answer.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _waiting.Stop();
+        }
+    }
+
+    private Task<TopKResult> Request(long batchIndex)
+    {
+        int[][] sequences = _inputsOf(batchIndex);
+        CancellationToken token = _cancellation.Token;
+        return Task.Run(() => _teacher.TopKAsync(new TopKRequest(sequences, _k, _temperature), token), token);
+    }
+
+    public void Dispose()
+    {
+        _cancellation.Cancel();
+        foreach (Task<TopKResult> pending in _inFlight.Values)
+            pending.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed: no unobserved-exception noise
+        _inFlight.Clear();
+    }
+}

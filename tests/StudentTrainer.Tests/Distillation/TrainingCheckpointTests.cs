@@ -1,0 +1,65 @@
+using Distill.StudentTrainer.Distillation;
+using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Training;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Tests.Distillation;
+
+public sealed class TrainingCheckpointTests : IDisposable
+{
+    private readonly string _run = Directory.CreateTempSubdirectory("distill-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_run, recursive: true);
+
+    private static readonly GptConfig Config = new() { VocabSize = 16, ContextLength = 8, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+
+    private static TrainingState State(int step) => new()
+    {
+        Step = step, DataCursor = step, Options = new DistillOptions { Student = Config }, RngState = TorchRandomState.Capture(),
+    };
+
+    [Fact]
+    public void A_crash_while_writing_leaves_the_previous_checkpoint_loadable()
+    {
+        manual_seed(1);
+        using var model = new Gpt(Config);
+        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
+        TrainingCheckpoint.Save(_run, model, optimizer, State(6));
+        float[] saved = model.parameters().First().data<float>().ToArray();
+
+        // The process dies in the middle of writing step 12: a partial hidden folder is all that exists of it.
+        string root = Path.Combine(_run, TrainingCheckpoint.Folder);
+        string partial = Path.Combine(root, ".step-000012.0123.tmp");
+        Directory.CreateDirectory(partial);
+        File.WriteAllBytes(Path.Combine(partial, GptCheckpoint.WeightsFile), [1, 2, 3]);
+        // …or dies after renaming step 12 into place but before naming it latest.
+        Directory.CreateDirectory(Path.Combine(root, "step-000012"));
+
+        string located = TrainingCheckpoint.Locate(_run);
+        Assert.Equal("step-000006", Path.GetFileName(located));
+        Assert.Equal(6, TrainingCheckpoint.ReadState(located).Step);
+        using var other = new Gpt(Config);
+        using var otherOptimizer = AdamWFactory.Create(other, 1e-3, 0.1);
+        TrainingCheckpoint.Restore(located, other, otherOptimizer);
+        Assert.Equal(saved, other.parameters().First().data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Only_the_newest_checkpoints_are_kept_and_latest_names_the_newest()
+    {
+        using var model = new Gpt(Config);
+        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
+        foreach (int step in new[] { 2, 4, 6 }) TrainingCheckpoint.Save(_run, model, optimizer, State(step));
+        string root = Path.Combine(_run, TrainingCheckpoint.Folder);
+        Assert.Equal(["step-000004", "step-000006"], Directory.GetDirectories(root).Select(d => Path.GetFileName(d)!).Order().ToArray());
+        Assert.Equal(6, TrainingCheckpoint.ReadState(TrainingCheckpoint.Locate(_run)).Step);
+        Assert.Empty(Directory.GetDirectories(root, ".*"));
+    }
+
+    [Fact]
+    public void A_folder_without_a_checkpoint_is_a_clear_error()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => TrainingCheckpoint.Locate(_run));
+        Assert.Contains("holds no checkpoint", error.Message);
+    }
+}
