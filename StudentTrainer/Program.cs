@@ -5,6 +5,7 @@ var root = new RootCommand("Distill StudentTrainer: train, distil, generate with
 root.Subcommands.Add(TrainTokenizerCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());

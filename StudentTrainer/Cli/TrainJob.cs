@@ -56,14 +56,10 @@ public static class TrainJob
             stop.Cancel();
         }
 
-        await using TeacherServerProcess? server = settings.TeacherUrls.Length == 0
-            ? await StartTeacherServer(settings, runFolder, stop.Token)
-            : null;
-        IReadOnlyList<Uri> urls = server is null ? settings.TeacherUrls.Select(ParseUrl).ToArray() : [server.BaseAddress];
-        ITeacher teacher = await TeacherConnector.ConnectAsync(urls, settings.TeacherModel,
-            new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize), options.SequenceLength,
-            new TeacherClientOptions(), stop.Token);
-        Console.WriteLine($"teacher: {teacher.Model.Name} version {teacher.Model.Version} at {string.Join(", ", urls)}");
+        await using TeacherSession session = await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel,
+            settings.ModelsFolder, settings.TeacherThreads, runFolder, new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize),
+            options.SequenceLength, stop.Token);
+        ITeacher teacher = session.Teacher;
 
         var set = new EvaluationSet(validation, options.SequenceLength, settings.EvalWindows, settings.EvalPromptTokens,
             settings.EvalPrompts, settings.EvalContinuationTokens);
@@ -106,18 +102,6 @@ public static class TrainJob
             train, folder, device, teacher, evaluator, metrics,
             InitialWeights: resumeFrom is null ? settings.InitialWeights : null, ResumeFrom: resumeFrom, Stop: stop)));
     }
-
-    private static async Task<TeacherServerProcess> StartTeacherServer(TrainJobSettings settings, string runFolder, CancellationToken cancellation)
-    {
-        string models = CliOptions.RequireFolder(settings.ModelsFolder, "models");
-        Console.WriteLine($"starting TeacherServer on {Path.GetFullPath(models)} (log: {Path.Combine(runFolder, "teacher-server.log")})");
-        return await TeacherServerProcess.StartAsync(models, Path.Combine(runFolder, "teacher-server.log"), settings.TeacherThreads, cancellation);
-    }
-
-    private static Uri ParseUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
-            ? uri
-            : throw new ArgumentException($"--teacher '{url}' is not an http(s) URL");
 
     private static TrainJobSettings ResumedSettings(TrainJobSettings requested)
     {

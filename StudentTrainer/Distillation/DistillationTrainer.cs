@@ -151,7 +151,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             model.train();
             evaluations.Add((at, evaluation));
             context.Metrics?.Append(at, "eval", evaluation.ToMetrics());
-            reporter.Message(Describe(at, evaluation));
+            reporter.Message(Describe($"step {at}", evaluation));
         }
 
         string Save(int done)
@@ -196,9 +196,10 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         return state;
     }
 
-    public static string Describe(int step, StudentEvaluation e)
+    /// <summary>One line of figures, after <paramref name="label"/> (e.g. "step 100").</summary>
+    public static string Describe(string label, StudentEvaluation e)
     {
-        string text = $"step {step}: validation perplexity {e.ValidationPerplexity:F2}";
+        string text = $"{label}: validation perplexity {e.ValidationPerplexity:F2}";
         if (e.KlToTeacher is double kl) text += $", KL to teacher {kl:F4}";
         if (e.TeacherTop1Agreement is double top1) text += $", top-1 agreement {top1:P1}";
         text += $", ECE {e.ExpectedCalibrationError:F4}";

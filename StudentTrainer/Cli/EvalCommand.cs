@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Distillation;
+using Distill.StudentTrainer.Evaluation;
+using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Teacher;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Cli;
+
+/// <summary><c>eval</c>: the train job's evaluation of one checkpoint, against a served teacher.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var defaults = new TrainJobSettings { Options = new DistillOptions { Student = GptConfig.Student } };
+        Option<string> checkpoint = new("--checkpoint") { Description = "A train run folder (its latest checkpoint), a checkpoint folder, or a pretrain run folder", Required = true };
+        Option<string[]> teacher = new("--teacher") { Description = "TeacherServer URL(s); without it a TeacherServer is started here serving --models", AllowMultipleArgumentsPerToken = true };
+        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only one served, or austen-gpt)" };
+        Option<string> models = new("--models") { Description = "Models folder the auto-started TeacherServer serves", DefaultValueFactory = _ => defaults.ModelsFolder };
+        Option<bool> noTeacher = new("--no-teacher") { Description = "Only perplexity, calibration and ROUGE-L against the true text" };
+        Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student", DefaultValueFactory = _ => defaults.Tokenizer };
+        Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per evaluation window", DefaultValueFactory = _ => defaults.Options.SequenceLength };
+        Option<int> windows = new("--eval-windows") { Description = "Validation windows for KL, agreement and calibration", DefaultValueFactory = _ => defaults.EvalWindows };
+        Option<int> prompts = new("--eval-prompts") { Description = "Held-out prompts continued greedily for ROUGE-L", DefaultValueFactory = _ => defaults.EvalPrompts };
+        Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
+        Option<string> data = CliOptions.Data();
+        Option<string> device = CliOptions.Device();
+        Option<int> threads = CliOptions.Threads();
+
+        var command = new Command("eval", "Evaluate a student: validation perplexity, KL to and top-1 agreement with the teacher, ECE, ROUGE-L");
+        foreach (Option option in new Option[] { checkpoint, teacher, teacherModel, models, noTeacher, tokenizer, sequenceLength, windows, prompts, json, data, device, threads })
+            command.Options.Add(option);
+        command.SetAction(async (result, cancellation) =>
+        {
+            Device torchDevice = CliOptions.ApplyRuntime(result.GetValue(device)!, result.GetValue(threads));
+            string folder = ModelFolder(CliOptions.RequireFolder(result.GetValue(checkpoint)!, "checkpoint"));
+            LoadedTokenizer loaded = TokenizerLoader.Load(CliOptions.RequireFolder(result.GetValue(tokenizer)!, "tokenizer"));
+            using Gpt model = GptCheckpoint.Load(folder, torchDevice);
+            int length = result.GetValue(sequenceLength);
+            if (length < 2 || length > model.Config.ContextLength)
+                throw new ArgumentException($"--seq-len must be in [2, {model.Config.ContextLength}], got {length}");
+            var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
+            var set = new EvaluationSet(validation, length, result.GetValue(windows), defaults.EvalPromptTokens, result.GetValue(prompts), defaults.EvalContinuationTokens);
+
+            await using TeacherSession? session = result.GetValue(noTeacher) ? null : await TeacherSession.OpenAsync(
+                result.GetValue(teacher) ?? [], result.GetValue(teacherModel), result.GetValue(models)!, 0, Path.GetTempPath(),
+                new StudentVocabulary(loaded.Fingerprint, model.Config.VocabSize), length, cancellation);
+            using var evaluator = new StudentEvaluator(set, loaded, torchDevice, session?.Teacher);
+            StudentEvaluation evaluation = evaluator.Evaluate(model);
+            Console.WriteLine(DistillationTrainer.Describe(folder, evaluation));
+            if (result.GetValue(json) is string path)
+                File.WriteAllText(path, JsonSerializer.Serialize(evaluation.ToMetrics(), new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The folder holding model.json + model.weights that <paramref name="folder"/> stands for.</summary>
+    private static string ModelFolder(string folder) =>
+        File.Exists(Path.Combine(folder, GptCheckpoint.ConfigFile)) ? folder : TrainingCheckpoint.Locate(folder);
+}
