@@ -53,6 +53,7 @@ namespace Distill.StudentTrainer.Teacher
     public sealed class TeacherServerProcess : IAsyncDisposable
     {
         public Uri BaseAddress => throw new NotImplementedException();
+        public int ProcessId => 0;
         public static Task<TeacherServerProcess> StartAsync(string models, string log, int threads, CancellationToken ct) => throw new NotImplementedException();
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -15,9 +15,12 @@ public static class BenchProgram
                 return 0;
             case "server":
                 return await ServerBenchmark.RunAsync(args[1..]);
+            case "prefetch":
+                return await Training.PrefetchBenchmark.RunAsync(args[1..]);
             default:
-                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server");
+                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server, prefetch");
                 Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 3] [--rounds 3] [--clients 16] [--threads 0] [--batch-tokens N]");
+                Console.Error.WriteLine("  prefetch [--steps 24] [--rounds 2] [--prefetch 2] [--models models] [--no-pin]");
                 return 2;
         }
     }

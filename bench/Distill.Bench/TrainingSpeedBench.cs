@@ -16,9 +16,9 @@ public static class TrainingSpeedBench
 {
     public static void Run(string[] args)
     {
-        int batch = IntArg(args, "--batch-size", 16);
-        int warmup = IntArg(args, "--warmup", 2);
-        int steps = IntArg(args, "--steps", 6);
+        int batch = BenchArgs.Int(args, "--batch-size", 16);
+        int warmup = BenchArgs.Int(args, "--warmup", 2);
+        int steps = BenchArgs.Int(args, "--steps", 6);
         Console.WriteLine($"training speed: batch {batch} × context, {warmup} warmup + {steps} timed steps, {torch.get_num_threads()} threads");
         Console.WriteLine($"{"configuration",-14} {"parameters",12} {"dropout",8} {"tokens/s",10} {"s/step",8}");
         foreach ((string name, GptConfig config) in new[]
@@ -52,11 +52,5 @@ public static class TrainingSpeedBench
         }
         double seconds = clock.Elapsed.TotalSeconds;
         return (model.ParameterCount, (double)steps * batch * config.ContextLength / seconds, seconds / steps);
-    }
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        int index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out int value) ? value : fallback;
     }
 }
