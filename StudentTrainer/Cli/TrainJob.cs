@@ -95,7 +95,8 @@ public static class TrainJob
         string? resumeFrom = settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
             ? TrainingCheckpoint.Locate(folder)
             : null;
-        var metrics = new MetricsLog(Path.Combine(folder, MetricsLog.FileName));
+        if (resumeFrom is not null) MetricsLog.TruncateAfter(folder, TrainingCheckpoint.ReadState(resumeFrom).Step);
+        using MetricsLog metrics = MetricsLog.Open(folder);
         Console.WriteLine($"{title}: {options.Steps} steps of {options.BatchSize * options.GradientAccumulation} × {options.SequenceLength} tokens"
                           + (options.UsesTeacher ? $", {DivergenceKindNames.ToName(options.Divergence)} at k = {options.TopK}, τ = {options.Temperature}, λ = {options.Lambda}" : ", cross-entropy only"));
         return ConsoleTrainingReporter.Run(title, reporter => new DistillationTrainer(options, reporter).Run(new DistillRunContext(

@@ -15,6 +15,7 @@ namespace Distill.StudentTrainer.Distillation;
 /// <param name="Teacher">Answers top-k requests; required when λ &gt; 0.</param>
 /// <param name="InitialWeights">A checkpoint folder (model.json + model.weights) to start from instead of random weights.</param>
 /// <param name="ResumeFrom">A checkpoint folder (see <see cref="TrainingCheckpoint"/>) to continue exactly.</param>
+/// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
 public sealed record DistillRunContext(
     TokenStream Train,
@@ -64,7 +65,6 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             startStep = state.Step;
             versions.Restore(state.TeacherVersion, state.TeacherVersionChanges);
             (tokensBefore, secondsBefore, waitBefore) = (state.TokensSeen, state.TrainSeconds, state.TeacherWaitSeconds);
-            context.Metrics?.TruncateAfter(startStep);
             reporter.Message($"resumed at step {startStep} from {context.ResumeFrom}");
         }
 
@@ -87,13 +87,15 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
                 if (context.Stop.IsCancellationRequested) { interrupted = true; break; }
                 double learningRate = schedule.At(step);
                 AdamWFactory.SetLearningRate(optimizer, learningRate);
-                double? loss = TrainStep(step);
+                (double Loss, double CrossEntropy, double Divergence)? logged = TrainStep(step);
                 int done = step + 1;
                 double seconds = clock.Elapsed.TotalSeconds;
-                if (loss is double l)
+                double? loss = logged?.Loss;
+                if (logged is var (l, ce, divergence))
                 {
                     losses.Add((done, l));
-                    context.Metrics?.Append(done, "train", new Dictionary<string, double> { ["loss"] = l, ["lr"] = learningRate });
+                    context.Metrics?.Append(done, MetricsRecord.Train, (MetricNames.Loss, l), (MetricNames.CrossEntropy, ce),
+                        (MetricNames.Divergence, divergence), ("lr", learningRate));
                 }
                 double? waitShare = prefetcher is null ? null : prefetcher.Waited.TotalSeconds / Math.Max(seconds, 1e-9);
                 reporter.Step(new StepReport(done, options.Steps, loss, learningRate, (done - startStep) * (double)tokensPerStep / seconds, waitShare));
@@ -116,26 +118,28 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         return new DistillResult(step, tokensBefore + sessionTokens, totalSeconds, sessionTokens / Math.Max(sessionSeconds, 1e-9),
             totalSeconds > 0 ? totalWait / totalSeconds : 0, versions.Changes, losses, evaluations, checkpoint, interrupted);
 
-        double? TrainStep(int stepIndex)
+        (double, double, double)? TrainStep(int stepIndex)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            Tensor? total = null;
+            Tensor sums = zeros(3, ScalarType.Float64, device); // loss, cross-entropy, divergence summed over micro-batches
             for (int micro = 0; micro < options.GradientAccumulation; micro++)
             {
                 long batchIndex = (long)stepIndex * options.GradientAccumulation + micro;
                 (Tensor inputs, Tensor targets) = context.Train.Slice(sampler.StartsOf(batchIndex), options.SequenceLength);
                 using TeacherTargets? teacher = prefetcher is null ? null : Answer(prefetcher.Take(batchIndex, context.Stop));
                 Tensor mask = ones(inputs.shape, ScalarType.Bool, device);
-                (Tensor loss, _, _) = DistillationStep.Loss(model, inputs.to(device), targets.to(device), mask,
+                (Tensor loss, Tensor crossEntropy, Tensor divergence) = DistillationStep.Loss(model, inputs.to(device), targets.to(device), mask,
                     teacher?.To(device), options);
                 (loss / options.GradientAccumulation).backward();
-                total = total is null ? loss.detach() : total + loss.detach();
+                sums += stack([loss.detach(), crossEntropy.detach(), divergence.detach()]).to_type(ScalarType.Float64);
             }
             nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.step();
             bool log = (stepIndex + 1) % LogInterval == 0 || stepIndex + 1 == options.Steps;
-            return log ? total!.item<float>() / options.GradientAccumulation : null;
+            if (!log) return null;
+            double[] mean = (sums / options.GradientAccumulation).cpu().data<double>().ToArray();
+            return (mean[0], mean[1], mean[2]);
         }
 
         TeacherTargets Answer(TopKResult answer)
@@ -150,7 +154,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             StudentEvaluation evaluation = context.Evaluator.Evaluate(model);
             model.train();
             evaluations.Add((at, evaluation));
-            context.Metrics?.Append(at, "eval", evaluation.ToMetrics());
+            context.Metrics?.Append(at, MetricsRecord.Eval, evaluation.ToMetrics());
             reporter.Message(Describe($"step {at}", evaluation));
         }
 

@@ -16,32 +16,6 @@ namespace Distill.StudentTrainer.Teacher
         }
     }
 }
-namespace Distill.StudentTrainer.Evaluation
-{
-    public sealed class MetricsLog(string path)
-    {
-        public const string FileName = "metrics.jsonl";
-        public string Path { get; } = path;
-        public void Append(int step, string kind, IReadOnlyDictionary<string, double> values) { }
-        public void TruncateAfter(int step) { }
-    }
-}
-namespace Distill.StudentTrainer.Evaluation
-{
-    public sealed class CalibrationError
-    {
-        public double Value => 0;
-        public void Add(TorchSharp.torch.Tensor scores, TorchSharp.torch.Tensor targets, TorchSharp.torch.Tensor? mask = null) { }
-    }
-    public static class RougeL
-    {
-        public static double Mean(IEnumerable<(string Candidate, string Reference)> pairs) => 0;
-    }
-}
-namespace Distill.StudentTrainer.Evaluation
-{
-    public static class TrainingPlots { public static void WriteAll(string runFolder) { } }
-}
 namespace Distill.StudentTrainer.Teacher
 {
     public sealed record StudentVocabulary(string Fingerprint, int VocabSize);

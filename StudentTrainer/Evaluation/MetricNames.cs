@@ -24,6 +24,12 @@ public static class MetricNames
     /// <summary>ROUGE-L F-measure of generated responses against the references (eval records).</summary>
     public const string RougeL = "rouge_l";
 
+    /// <summary>ROUGE-L F-measure of generated responses against the teacher's own greedy responses (eval records).</summary>
+    public const string RougeLTeacher = "rouge_l_teacher";
+
+    /// <summary>Mean validation cross-entropy, nats per token (eval records).</summary>
+    public const string ValidationLoss = "val_loss";
+
     /// <summary>Expected calibration error of the student's next-token predictions (eval records).</summary>
     public const string CalibrationError = "ece";
 }

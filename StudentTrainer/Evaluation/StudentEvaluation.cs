@@ -22,14 +22,14 @@ public sealed record StudentEvaluation(
     {
         var metrics = new Dictionary<string, double>
         {
-            ["val_loss"] = ValidationLoss,
-            ["val_ppl"] = ValidationPerplexity,
-            ["ece"] = ExpectedCalibrationError,
+            [MetricNames.ValidationLoss] = ValidationLoss,
+            [MetricNames.Perplexity] = ValidationPerplexity,
+            [MetricNames.CalibrationError] = ExpectedCalibrationError,
         };
-        if (KlToTeacher is double kl) metrics["kl_to_teacher"] = kl;
-        if (TeacherTop1Agreement is double top1) metrics["top1_agreement"] = top1;
-        if (RougeLReference is double rougeReference) metrics["rougeL_reference"] = rougeReference;
-        if (RougeLTeacher is double rougeTeacher) metrics["rougeL_teacher"] = rougeTeacher;
+        if (KlToTeacher is double kl) metrics[MetricNames.TeacherKl] = kl;
+        if (TeacherTop1Agreement is double top1) metrics[MetricNames.Top1Agreement] = top1;
+        if (RougeLReference is double rougeReference) metrics[MetricNames.RougeL] = rougeReference;
+        if (RougeLTeacher is double rougeTeacher) metrics[MetricNames.RougeLTeacher] = rougeTeacher;
         return metrics;
     }
 }

@@ -37,7 +37,8 @@ public static class TrainingPlots
         (MetricNames.Perplexity, "validation perplexity", true),
         (MetricNames.TeacherKl, "KL(teacher ‖ student)", false),
         (MetricNames.Top1Agreement, "top-1 agreement with teacher", false),
-        (MetricNames.RougeL, "ROUGE-L", false),
+        (MetricNames.RougeL, "ROUGE-L vs reference", false),
+        (MetricNames.RougeLTeacher, "ROUGE-L vs teacher", false),
         (MetricNames.CalibrationError, "expected calibration error", false),
     ];
 
