@@ -183,11 +183,8 @@ public static class TrainingPlots
         plot.Title(title);
         plot.XLabel(xLabel);
         if (yLabel is not null) plot.YLabel(yLabel);
-        if (PlotFont.Family is { } family)
-        {
-            plot.Font.Set(family);
-            plot.Legend.FontName = family;
-        }
+        plot.Font.Set(PlotFont.Family);
+        plot.Legend.FontName = PlotFont.Family;
     }
 
     private static void WritePng(string path, byte[] png)
