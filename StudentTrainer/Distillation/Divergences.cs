@@ -13,7 +13,7 @@ namespace Distill.StudentTrainer.Distillation;
 /// </summary>
 public static class Divergences
 {
-    /// <param name="studentLogits">(B, T, V) raw student logits, float32 or float64, finite.</param>
+    /// <param name="studentLogits">(B, T, V) raw student logits, float32 or float64; finite, or −∞ only where the teacher's probability is 0 too.</param>
     /// <param name="teacherIds">(B, T, k) int64, 1 ≤ k ≤ V, distinct ids in [0, V), sorted by teacher probability, descending.</param>
     /// <param name="teacherLogProbs">(B, T, k) the teacher's log-probs of those ids, log_softmax over the full vocabulary at τ.</param>
     /// <param name="mask">(B, T) bool; true marks a position that counts.</param>
@@ -58,7 +58,7 @@ public static class Divergences
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a divergence kind"),
         };
         // skl at α = 1 and js at β = 1 are 0 whatever the student; they stay on its graph so that backward() works.
-        return values.requires_grad || !logQ.requires_grad ? values : values + logQ.sum(-1) * 0.0;
+        return values.requires_grad || !logQ.requires_grad ? values : values + logQ.exp().sum(-1) * 0.0;
     }
 
     private static Tensor ReverseKl(Tensor logP, Tensor logQ) => LogSpace.Kl(logQ, FloorForReverseKl(logP));

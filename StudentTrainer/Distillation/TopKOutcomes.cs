@@ -25,7 +25,7 @@ internal sealed record TopKOutcomes(Tensor LogP, Tensor LogQ, bool HasTailBucket
         // The student's tail is the mass outside K itself, not 1 − Σ q_K (which cancels for a student peaked on K).
         Tensor minusInfinity = full_like(teacherIds, double.NegativeInfinity, dtype);           // (B, T, k)
         Tensor outsideK = scaled.scatter(-1, teacherIds, minusInfinity);                      // (B, T, V)
-        Tensor studentTail = outsideK.logsumexp(-1, keepdim: true) - logNormaliser;            // (B, T, 1)
+        Tensor studentTail = LogSpace.LogSumExp(outsideK) - logNormaliser;                    // (B, T, 1)
         Tensor teacherTail = TeacherTailLogProb(teacherLogProbs).to_type(dtype);               // (B, T, 1)
         return new(cat([teacherTopK, teacherTail], -1), cat([studentTopK, studentTail], -1), HasTailBucket: true);
     }

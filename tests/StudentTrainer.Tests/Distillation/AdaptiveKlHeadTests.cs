@@ -28,6 +28,16 @@ public class AdaptiveKlHeadTests
             Assert.True(Math.Abs(WithHead(otherCount) - actual) > 1e-6, $"head of {otherCount} gives the same value");
     }
 
+    [Fact]
+    public void Cumulative_probability_equal_to_mu_is_in_the_head()
+    {
+        using var scope = NewDisposeScope();
+        // μ exactly as float64 accumulates the first two probabilities.
+        double mu = Case.TeacherTensor(ScalarType.Float64).exp().cumsum(-1)[0, 0, 1].item<double>();
+        double actual = Case.Compute(DivergenceKind.Akl, ScalarType.Float64, new DivergenceOptions(Mu: mu)).item<double>();
+        Assert.True(Math.Abs(WithHead(2) - actual) < 1e-12, $"{WithHead(2):R} vs {actual:R}");
+    }
+
     [Theory]
     [InlineData(ScalarType.Float64)]
     [InlineData(ScalarType.Float32)]

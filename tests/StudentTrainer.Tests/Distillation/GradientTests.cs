@@ -60,6 +60,19 @@ public class GradientTests
     }
 
     [Theory]
+    [MemberData(nameof(KindsAndDtypes))]
+    public void Student_zeros_where_the_teacher_is_zero_give_finite_gradients(DivergenceKind kind, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        // k = 3 of V = 6; the student's −∞ logits sit on a teacher id of probability 0 and outside K.
+        double[] teacher = [Math.Log(0.6), Math.Log(0.3), Minus, Math.Log(0.5), Math.Log(0.5), Minus];
+        long[] ids = [1, 4, 2, 0, 1, 2];
+        double[] logits = [0.3, 1.2, Minus, -0.5, 0.1, Minus, 1.0, -1.0, Minus, 0.4, 0.2, Minus];
+        var data = new TopKCase(1, 2, 6, 3, logits, ids, teacher, [true, true]).AsSeenBy(dtype);
+        AssertFiniteAndMatchingReference(data, kind, dtype, compareToReference: true);
+    }
+
+    [Theory]
     [InlineData(DivergenceKind.Fkl)]
     [InlineData(DivergenceKind.Rkl)]
     [InlineData(DivergenceKind.Js)]
