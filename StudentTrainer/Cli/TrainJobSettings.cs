@@ -8,7 +8,8 @@ public sealed record TrainJobSettings
     public string[] TeacherUrls { get; init; } = [];
     public string? TeacherModel { get; init; }
     public string ModelsFolder { get; init; } = "models";
-    public int TeacherThreads { get; init; }
+    /// <summary>ONNX Runtime threads of an auto-started TeacherServer: one, so that it and the trainer do not oversubscribe the cores.</summary>
+    public int TeacherThreads { get; init; } = 1;
     public string Student { get; init; } = "models/default-student.json";
     public string? InitialWeights { get; init; }
     public string Tokenizer { get; init; } = "models/austen-gpt";

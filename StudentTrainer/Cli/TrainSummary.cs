@@ -20,7 +20,8 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
         if (Baseline is not null) table.AddColumn(new TableColumn("cross-entropy").RightAligned());
         foreach ((string name, Func<StudentEvaluation, double?> value, string format) in Rows)
             table.AddRow([name, Format(Before, value, format), Format(After(Distilled), value, format), .. Baseline is null ? Array.Empty<string>() : [Format(After(Baseline), value, format)]]);
-        table.AddRow(["wall time (s)", "", Distilled.Seconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.Seconds.ToString("F0")]]);
+        table.AddRow(["training time (s)", "", Distilled.Seconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.Seconds.ToString("F0")]]);
+        table.AddRow(["evaluation + checkpoints (s)", "", Distilled.AsideSeconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.AsideSeconds.ToString("F0")]]);
         table.AddRow(["training tokens/s", "", Distilled.TokensPerSecond.ToString("N0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.TokensPerSecond.ToString("N0")]]);
         table.AddRow(["time waiting for the teacher", "", Distilled.TeacherWaitShare.ToString("P1"), .. Baseline is null ? Array.Empty<string>() : ["—"]]);
         AnsiConsole.Write(table);
@@ -59,6 +60,7 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
         steps = run.StepsDone,
         tokens = run.TokensSeen,
         seconds = run.Seconds,
+        aside_seconds = run.AsideSeconds,
         tokens_per_second = run.TokensPerSecond,
         teacher_wait_share = run.TeacherWaitShare,
         teacher_version_changes = run.TeacherVersionChanges,

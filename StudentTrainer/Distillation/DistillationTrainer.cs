@@ -70,13 +70,15 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
 
         var losses = new List<(int, double)>();
         var evaluations = new List<(int, StudentEvaluation)>();
-        if (startStep == 0) Evaluate(0);
-
         using var prefetcher = options.UsesTeacher
             ? new TeacherPrefetcher(context.Teacher!, sampler.InputsOf, options.TopK, (float)options.Temperature, options.PrefetchDepth, totalBatches)
             : null;
         int tokensPerStep = options.BatchSize * options.GradientAccumulation * options.SequenceLength;
-        var clock = Stopwatch.StartNew();
+        var clock = new Stopwatch();           // training only: evaluations and checkpoints are timed apart
+        var asideClock = new Stopwatch();
+        prefetcher?.Request((long)startStep * options.GradientAccumulation); // the teacher works while step 0 is evaluated
+        if (startStep == 0) Evaluate(0);
+        clock.Start();
         int step = startStep;
         string? checkpoint = null;
         bool interrupted = false;
@@ -111,12 +113,14 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         if (interrupted) checkpoint = Save(step);
         else Evaluate(options.Steps);
 
+        clock.Stop();
         double sessionSeconds = clock.Elapsed.TotalSeconds;
         long sessionTokens = (long)(step - startStep) * tokensPerStep;
         double totalSeconds = secondsBefore + sessionSeconds;
         double totalWait = waitBefore + (prefetcher?.Waited.TotalSeconds ?? 0);
-        return new DistillResult(step, tokensBefore + sessionTokens, totalSeconds, sessionTokens / Math.Max(sessionSeconds, 1e-9),
-            totalSeconds > 0 ? totalWait / totalSeconds : 0, versions.Changes, losses, evaluations, checkpoint, interrupted);
+        return new DistillResult(step, tokensBefore + sessionTokens, totalSeconds, asideClock.Elapsed.TotalSeconds,
+            sessionTokens / Math.Max(sessionSeconds, 1e-9), totalSeconds > 0 ? totalWait / totalSeconds : 0, versions.Changes,
+            losses, evaluations, checkpoint, interrupted);
 
         (double, double, double)? TrainStep(int stepIndex)
         {
@@ -151,6 +155,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         void Evaluate(int at)
         {
             if (context.Evaluator is null) return;
+            using var aside = Aside();
             StudentEvaluation evaluation = context.Evaluator.Evaluate(model);
             model.train();
             evaluations.Add((at, evaluation));
@@ -160,6 +165,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
 
         string Save(int done)
         {
+            using var aside = Aside();
             var state = new TrainingState
             {
                 Step = done,
@@ -173,6 +179,28 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
                 TeacherWaitSeconds = waitBefore + (prefetcher?.Waited.TotalSeconds ?? 0),
             };
             return TrainingCheckpoint.Save(context.RunFolder, model, optimizer, state);
+        }
+
+        TimedAside Aside() => new(clock, asideClock);
+    }
+
+    /// <summary>Moves time from the training clock to the aside clock while it lives.</summary>
+    private readonly struct TimedAside : IDisposable
+    {
+        private readonly Stopwatch _training, _aside;
+        private readonly bool _wasRunning;
+
+        public TimedAside(Stopwatch training, Stopwatch aside)
+        {
+            (_training, _aside, _wasRunning) = (training, aside, training.IsRunning);
+            _training.Stop();
+            _aside.Start();
+        }
+
+        public void Dispose()
+        {
+            _aside.Stop();
+            if (_wasRunning) _training.Start();
         }
     }
 

@@ -39,14 +39,20 @@ public sealed class TeacherPrefetcher : IDisposable
     /// <summary>Time spent blocked in <see cref="Take"/> so far.</summary>
     public TimeSpan Waited => _waiting.Elapsed;
 
+    /// <summary>Asks for batches <paramref name="batchIndex"/> … + depth that are not asked for yet, without waiting.</summary>
+    public void Request(long batchIndex)
+    {
+        for (long n = batchIndex; n <= batchIndex + _depth && n < _endBatch; n++)
+            if (!_inFlight.ContainsKey(n)) _inFlight[n] = Ask(n);
+    }
+
     /// <summary>The teacher's answer for batch <paramref name="batchIndex"/>; requests the following batches first.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="stop"/> fired while waiting.</exception>
     public TopKResult Take(long batchIndex, CancellationToken stop = default)
     {
-        for (long n = batchIndex; n <= batchIndex + _depth && n < _endBatch; n++)
-            if (!_inFlight.ContainsKey(n)) _inFlight[n] = Request(n);
+        Request(batchIndex);
         if (!_inFlight.Remove(batchIndex, out Task<TopKResult>? answer))
-            answer = Request(batchIndex);
+            answer = Ask(batchIndex);
         _waiting.Start();
         try
         {
@@ -59,7 +65,7 @@ public sealed class TeacherPrefetcher : IDisposable
         }
     }
 
-    private Task<TopKResult> Request(long batchIndex)
+    private Task<TopKResult> Ask(long batchIndex)
     {
         int[][] sequences = _inputsOf(batchIndex);
         CancellationToken token = _cancellation.Token;
