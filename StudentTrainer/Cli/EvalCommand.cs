@@ -42,11 +42,12 @@ public static class EvalCommand
             if (length < 2 || length > model.Config.ContextLength)
                 throw new ArgumentException($"--seq-len must be in [2, {model.Config.ContextLength}], got {length}");
             var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
-            var set = new EvaluationSet(validation, length, result.GetValue(windows), defaults.EvalPromptTokens, result.GetValue(prompts), defaults.EvalContinuationTokens);
 
             await using TeacherSession? session = result.GetValue(noTeacher) ? null : await TeacherSession.OpenAsync(
                 result.GetValue(teacher) ?? [], result.GetValue(teacherModel), result.GetValue(models)!, 0, Path.GetTempPath(),
                 new StudentVocabulary(loaded.Fingerprint, model.Config.VocabSize), length, cancellation);
+            EvaluationSet set = (defaults with { EvalWindows = result.GetValue(windows), EvalPrompts = result.GetValue(prompts) })
+                .EvaluationSet(validation, length, Math.Min(model.Config.ContextLength, session?.Teacher.Model.ContextLength ?? int.MaxValue));
             using var evaluator = new StudentEvaluator(set, loaded, torchDevice, session?.Teacher);
             StudentEvaluation evaluation = evaluator.Evaluate(model);
             Console.WriteLine(DistillationTrainer.Describe(folder, evaluation));

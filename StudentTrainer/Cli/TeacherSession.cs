@@ -43,7 +43,8 @@ public sealed class TeacherSession : IAsyncDisposable
             {
                 uris = urls.Select(ParseUrl).ToArray();
             }
-            ITeacher teacher = await TeacherConnector.ConnectAsync(uris, modelName, expected, contextNeeded, new TeacherClientOptions(), cancellation);
+            ITeacher teacher = await TeacherConnector.ConnectAsync(uris, modelName, expected, contextNeeded, new TeacherClientOptions(),
+                new ConsoleLogger("teacher"), cancellation);
             Console.WriteLine($"teacher: {teacher.Model.Name} version {teacher.Model.Version} at {string.Join(", ", uris)}");
             return new TeacherSession(teacher, uris, server);
         }

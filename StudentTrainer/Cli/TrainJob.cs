@@ -61,8 +61,8 @@ public static class TrainJob
             options.SequenceLength, stop.Token);
         ITeacher teacher = session.Teacher;
 
-        var set = new EvaluationSet(validation, options.SequenceLength, settings.EvalWindows, settings.EvalPromptTokens,
-            settings.EvalPrompts, settings.EvalContinuationTokens);
+        EvaluationSet set = settings.EvaluationSet(validation, options.SequenceLength,
+            Math.Min(studentConfig.ContextLength, teacher.Model.ContextLength));
         using var evaluator = new StudentEvaluator(set, tokenizer, device, teacher, options.BatchSize);
 
         DistillResult distilled = TrainOne("distil", options, runFolder, settings, train, device, teacher, evaluator, stop.Token);

@@ -1,4 +1,6 @@
+using Distill.StudentTrainer.Data;
 using Distill.StudentTrainer.Distillation;
+using Distill.StudentTrainer.Evaluation;
 
 namespace Distill.StudentTrainer.Cli;
 
@@ -33,4 +35,15 @@ public sealed record TrainJobSettings
     public int EvalContinuationTokens { get; init; } = 32;
 
     public required DistillOptions Options { get; init; }
+
+    /// <summary>
+    /// The evaluation set of these settings on <paramref name="validation"/>; prompt and continuation are shortened
+    /// to fit a context of <paramref name="contextLength"/> tokens (the teacher generates after at most context − 1).
+    /// </summary>
+    public EvaluationSet EvaluationSet(TokenStream validation, int sequenceLength, int contextLength)
+    {
+        int promptTokens = Math.Max(1, Math.Min(EvalPromptTokens, contextLength / 2));
+        int continuationTokens = Math.Max(1, Math.Min(EvalContinuationTokens, contextLength - promptTokens));
+        return new EvaluationSet(validation, sequenceLength, EvalWindows, promptTokens, EvalPrompts, continuationTokens);
+    }
 }

@@ -5,7 +5,10 @@ namespace Distill.StudentTrainer.Tests.Cli;
 /// <summary>Runs the StudentTrainer CLI as its own process, as a user would.</summary>
 internal static class TrainerProcess
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments)
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments) => Run(null, arguments);
+
+    /// <param name="whileRunning">Called with the process once it has started (e.g. to signal it).</param>
+    public static (int ExitCode, string Stdout, string Stderr) Run(Action<Process>? whileRunning, params string[] arguments)
     {
         string trainer = Path.Combine(AppContext.BaseDirectory, "Distill.StudentTrainer.dll");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -17,6 +20,7 @@ internal static class TrainerProcess
         using var process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        whileRunning?.Invoke(process);
         if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
         {
             process.Kill(entireProcessTree: true);
