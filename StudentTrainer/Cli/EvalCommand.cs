@@ -25,12 +25,15 @@ public static class EvalCommand
         Option<int> windows = new("--eval-windows") { Description = "Validation windows for KL, agreement and calibration", DefaultValueFactory = _ => defaults.EvalWindows };
         Option<int> prompts = new("--eval-prompts") { Description = "Held-out prompts continued greedily for ROUGE-L", DefaultValueFactory = _ => defaults.EvalPrompts };
         Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
+        Option<string?> apiKey = CliOptions.TeacherApiKey();
+        Option<bool> float16 = CliOptions.TeacherFloat16();
+        Option<int> patience = CliOptions.TeacherPatience();
         Option<string> data = CliOptions.Data();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
 
         var command = new Command("eval", "Evaluate a student: validation perplexity, KL to and top-1 agreement with the teacher, ECE, ROUGE-L");
-        foreach (Option option in new Option[] { checkpoint, teacher, teacherModel, models, noTeacher, tokenizer, sequenceLength, windows, prompts, json, data, device, threads })
+        foreach (Option option in new Option[] { checkpoint, teacher, teacherModel, models, noTeacher, tokenizer, sequenceLength, windows, prompts, json, apiKey, float16, patience, data, device, threads })
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
@@ -44,8 +47,9 @@ public static class EvalCommand
             var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
 
             await using TeacherSession? session = result.GetValue(noTeacher) ? null : await TeacherSession.OpenAsync(
-                result.GetValue(teacher) ?? [], result.GetValue(teacherModel), result.GetValue(models)!, 0, Path.GetTempPath(),
-                new StudentVocabulary(loaded.Fingerprint, model.Config.VocabSize), length, cancellation);
+                result.GetValue(teacher) ?? [], result.GetValue(teacherModel), result.GetValue(models)!, defaults.TeacherThreads, Directory.CreateTempSubdirectory("distill-eval-").FullName,
+                new StudentVocabulary(loaded.Fingerprint, model.Config.VocabSize), length,
+                CliOptions.TeacherClient(result.GetValue(apiKey), result.GetValue(float16), result.GetValue(patience)), cancellation);
             EvaluationSet set = (defaults with { EvalWindows = result.GetValue(windows), EvalPrompts = result.GetValue(prompts) })
                 .EvaluationSet(validation, length, Math.Min(model.Config.ContextLength, session?.Teacher.Model.ContextLength ?? int.MaxValue));
             using var evaluator = new StudentEvaluator(set, loaded, torchDevice, session?.Teacher);

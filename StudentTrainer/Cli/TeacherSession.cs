@@ -25,7 +25,7 @@ public sealed class TeacherSession : IAsyncDisposable
 
     /// <param name="logFolder">Where an auto-started server writes <c>teacher-server.log</c>.</param>
     public static async Task<TeacherSession> OpenAsync(IReadOnlyList<string> urls, string? modelName, string modelsFolder, int teacherThreads,
-        string logFolder, StudentVocabulary expected, int contextNeeded, CancellationToken cancellation)
+        string logFolder, StudentVocabulary expected, int contextNeeded, TeacherClientOptions client, CancellationToken cancellation)
     {
         TeacherServerProcess? server = null;
         try
@@ -43,7 +43,7 @@ public sealed class TeacherSession : IAsyncDisposable
             {
                 uris = urls.Select(ParseUrl).ToArray();
             }
-            ITeacher teacher = await TeacherConnector.ConnectAsync(uris, modelName, expected, contextNeeded, new TeacherClientOptions(),
+            ITeacher teacher = await TeacherConnector.ConnectAsync(uris, modelName, expected, contextNeeded, client,
                 new ConsoleLogger("teacher"), cancellation);
             Console.WriteLine($"teacher: {teacher.Model.Name} version {teacher.Model.Version} at {string.Join(", ", uris)}");
             return new TeacherSession(teacher, uris, server);

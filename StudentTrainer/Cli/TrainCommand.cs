@@ -40,6 +40,9 @@ public static class TrainCommand
         Option<int> checkpointInterval = new("--checkpoint-interval") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C)", DefaultValueFactory = _ => defaults.CheckpointInterval };
         Option<bool> pin = new("--pin-teacher-version") { Description = "Stop if the teacher's version changes mid-run (otherwise logged and counted)" };
         Option<bool> noBaseline = new("--no-baseline") { Description = "Skip the cross-entropy student trained for comparison on the same steps and data" };
+        Option<string?> apiKey = CliOptions.TeacherApiKey();
+        Option<bool> float16 = CliOptions.TeacherFloat16();
+        Option<int> patience = CliOptions.TeacherPatience();
         Option<string> data = CliOptions.Data();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
@@ -50,7 +53,7 @@ public static class TrainCommand
                  {
                      teacher, teacherModel, models, teacherThreads, student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
-                     alpha, beta, mu, prefetch, evalInterval, checkpointInterval, pin, noBaseline, data, device, threads, seed,
+                     alpha, beta, mu, prefetch, evalInterval, checkpointInterval, pin, noBaseline, apiKey, float16, patience, data, device, threads, seed,
                  })
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
@@ -70,6 +73,7 @@ public static class TrainCommand
                 Device = result.GetValue(device)!,
                 Threads = result.GetValue(threads),
                 Baseline = !result.GetValue(noBaseline),
+                Client = CliOptions.TeacherClient(result.GetValue(apiKey), result.GetValue(float16), result.GetValue(patience)),
                 Options = defaults with
                 {
                     Steps = result.GetValue(steps),

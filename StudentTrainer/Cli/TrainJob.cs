@@ -58,7 +58,7 @@ public static class TrainJob
 
         await using TeacherSession session = await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel,
             settings.ModelsFolder, settings.TeacherThreads, runFolder, new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize),
-            options.SequenceLength, stop.Token);
+            options.SequenceLength, settings.Client, stop.Token);
         ITeacher teacher = session.Teacher;
 
         EvaluationSet set = settings.EvaluationSet(validation, options.SequenceLength,
@@ -122,7 +122,7 @@ public static class TrainJob
         // Where the teacher runs and which cores are used may change between sessions; what is trained may not.
         return saved with
         {
-            RunFolder = folder, Resume = folder, TeacherUrls = requested.TeacherUrls, ModelsFolder = requested.ModelsFolder,
+            RunFolder = folder, Resume = folder, TeacherUrls = requested.TeacherUrls, ModelsFolder = requested.ModelsFolder, Client = requested.Client,
             TeacherThreads = requested.TeacherThreads, Device = requested.Device, Threads = requested.Threads,
         };
     }

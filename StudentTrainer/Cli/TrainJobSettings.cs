@@ -12,6 +12,9 @@ public sealed record TrainJobSettings
     public string ModelsFolder { get; init; } = "models";
     /// <summary>ONNX Runtime threads of an auto-started TeacherServer: one, so that it and the trainer do not oversubscribe the cores.</summary>
     public int TeacherThreads { get; init; } = 1;
+
+    /// <summary>How the teacher client talks to the servers (not saved: it may change between sessions).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public Teacher.TeacherClientOptions Client { get; init; } = new();
     public string Student { get; init; } = "models/default-student.json";
     public string? InitialWeights { get; init; }
     public string Tokenizer { get; init; } = "models/austen-gpt";

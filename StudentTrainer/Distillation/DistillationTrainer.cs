@@ -110,6 +110,13 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         {
             interrupted = true; // stopped while waiting for the teacher: the step in progress left no trace
         }
+        catch (Exception failure) when (step > startStep)
+        {
+            // The teacher gone past patience, a pinned version changed, …: keep the completed steps for --resume.
+            string saved = Save(step);
+            reporter.Message($"stopped at step {step} ({failure.Message}); checkpoint {saved}");
+            throw;
+        }
         if (interrupted) checkpoint = Save(step);
         else Evaluate(options.Steps);
 
