@@ -17,7 +17,7 @@ public static class EvalCommand
         var defaults = new TrainJobSettings { Options = new DistillOptions { Student = GptConfig.Student } };
         Option<string> checkpoint = new("--checkpoint") { Description = "A train run folder (its latest checkpoint), a checkpoint folder, or a pretrain run folder", Required = true };
         Option<string[]> teacher = new("--teacher") { Description = "TeacherServer URL(s); without it a TeacherServer is started here serving --models", AllowMultipleArgumentsPerToken = true };
-        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only one served, or austen-gpt)" };
+        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only model the teacher serves)" };
         Option<string> models = new("--models") { Description = "Models folder the auto-started TeacherServer serves", DefaultValueFactory = _ => defaults.ModelsFolder };
         Option<bool> noTeacher = new("--no-teacher") { Description = "Only perplexity, calibration and ROUGE-L against the true text" };
         Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student", DefaultValueFactory = _ => defaults.Tokenizer };

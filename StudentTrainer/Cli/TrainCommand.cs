@@ -11,7 +11,7 @@ public static class TrainCommand
     {
         var defaults = new DistillOptions { Student = GptConfig.Student };
         Option<string[]> teacher = new("--teacher") { Description = "TeacherServer URL(s), replicas of one model (e.g. http://gpu1:5080 http://gpu2:5080); without it a TeacherServer is started here on a free loopback port serving --models", AllowMultipleArgumentsPerToken = true };
-        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only one served, or austen-gpt)" };
+        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only model the teacher serves)" };
         Option<string> models = new("--models") { Description = "Models folder the auto-started TeacherServer serves", DefaultValueFactory = _ => "models" };
         Option<int> teacherThreads = new("--teacher-threads") { Description = "ONNX Runtime threads of the auto-started TeacherServer, which shares this machine's cores with the trainer (0: ONNX Runtime's default)", DefaultValueFactory = _ => 1 };
         Option<string> student = new("--student") { Description = "Student model: student, teacher, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "models/default-student.json" };
