@@ -15,16 +15,19 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
     {
         string method = $"{DivergenceKindNames.ToName(Options.Divergence)}, λ = {Options.Lambda}";
         var table = new Table().Title($"student after {Options.Steps} steps ({Distilled.TokensSeen:N0} tokens) · teacher {Teacher} {TeacherVersion}")
-            .AddColumn("").AddColumn(new TableColumn("step 0").RightAligned())
+            .AddColumn(new TableColumn("").NoWrap()).AddColumn(new TableColumn("step 0").RightAligned())
             .AddColumn(new TableColumn($"distilled ({method})").RightAligned());
         if (Baseline is not null) table.AddColumn(new TableColumn("cross-entropy").RightAligned());
         foreach ((string name, Func<StudentEvaluation, double?> value, string format) in Rows)
-            table.AddRow([name, Format(Before, value, format), Format(After(Distilled), value, format), .. Baseline is null ? Array.Empty<string>() : [Format(After(Baseline), value, format)]]);
-        table.AddRow(["training time (s)", "", Distilled.Seconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.Seconds.ToString("F0")]]);
-        table.AddRow(["evaluation + checkpoints (s)", "", Distilled.AsideSeconds.ToString("F0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.AsideSeconds.ToString("F0")]]);
-        table.AddRow(["training tokens/s", "", Distilled.TokensPerSecond.ToString("N0"), .. Baseline is null ? Array.Empty<string>() : [Baseline.TokensPerSecond.ToString("N0")]]);
-        table.AddRow(["time waiting for the teacher", "", Distilled.TeacherWaitShare.ToString("P1"), .. Baseline is null ? Array.Empty<string>() : ["—"]]);
+            Row(name, Format(Before, value, format), run => Format(After(run), value, format));
+        Row("training time (s)", "", run => run.Seconds.ToString("F0"));
+        Row("eval + checkpoints (s)", "", run => run.AsideSeconds.ToString("F0"));
+        Row("training tokens/s", "", run => run.TokensPerSecond.ToString("N0"));
+        Row("waiting for the teacher", "", run => ReferenceEquals(run, Baseline) ? "—" : run.TeacherWaitShare.ToString("P1"));
         AnsiConsole.Write(table);
+
+        void Row(string name, string before, Func<DistillResult, string> after) =>
+            table.AddRow([name, before, after(Distilled), .. Baseline is null ? Array.Empty<string>() : [after(Baseline)]]);
         Console.WriteLine($"teacher version changes during the run: {Distilled.TeacherVersionChanges}");
         Console.WriteLine($"run folder: {runFolder} (metrics.jsonl, loss.png, eval.png, summary.json, checkpoints/)");
         Console.WriteLine($"exported student: {ExportedFolder}; serve it with");
@@ -35,8 +38,8 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
     [
         ("validation perplexity", e => e.ValidationPerplexity, "F2"),
         ("KL(teacher ‖ student)", e => e.KlToTeacher, "F4"),
-        ("top-1 agreement with teacher", e => e.TeacherTop1Agreement, "P1"),
-        ("expected calibration error", e => e.ExpectedCalibrationError, "F4"),
+        ("top-1 agreement", e => e.TeacherTop1Agreement, "P1"),
+        ("calibration error (ECE)", e => e.ExpectedCalibrationError, "F4"),
         ("ROUGE-L vs reference", e => e.RougeLReference, "F4"),
         ("ROUGE-L vs teacher", e => e.RougeLTeacher, "F4"),
     ];
