@@ -31,34 +31,6 @@ public static class CliOptions
         DefaultValueFactory = _ => 1234,
     };
 
-    public static Option<string?> TeacherApiKey() => new("--teacher-api-key")
-    {
-        Description = "API key of the teacher servers (sent as X-Api-Key)",
-    };
-
-    public static Option<bool> TeacherFloat16() => new("--teacher-float16")
-    {
-        Description = "Ask for float16 log-probs: a quarter fewer bytes per answer, about 3 significant digits",
-    };
-
-    public static Option<int> TeacherPatience() => new("--teacher-patience")
-    {
-        Description = "Seconds to keep waiting while every teacher replica is down (e.g. restarting) before failing",
-        DefaultValueFactory = _ => 600,
-    };
-
-    /// <summary>The teacher client options of the three options above.</summary>
-    public static Teacher.TeacherClientOptions TeacherClient(string? apiKey, bool float16, int patienceSeconds)
-    {
-        if (patienceSeconds < 1) throw new ArgumentException($"--teacher-patience must be ≥ 1 second, got {patienceSeconds}");
-        return new Teacher.TeacherClientOptions
-        {
-            ApiKey = apiKey,
-            Precision = float16 ? Shared.Wire.LogprobPrecision.Float16 : Shared.Wire.LogprobPrecision.Float32,
-            Patience = TimeSpan.FromSeconds(patienceSeconds),
-        };
-    }
-
     /// <summary>Sets the thread count and returns the torch device for the <c>--device</c> value.</summary>
     public static Device ApplyRuntime(string device, int threads)
     {

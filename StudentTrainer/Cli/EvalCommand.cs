@@ -15,25 +15,20 @@ public static class EvalCommand
     public static Command Create()
     {
         var defaults = new TrainJobSettings { Options = new DistillOptions { Student = GptConfig.Student } };
+        var teacher = new TeacherCliOptions();
         Option<string> checkpoint = new("--checkpoint") { Description = "A train run folder (its latest checkpoint), a checkpoint folder, or a pretrain run folder", Required = true };
-        Option<string[]> teacher = new("--teacher") { Description = "TeacherServer URL(s); without it a TeacherServer is started here serving --models", AllowMultipleArgumentsPerToken = true };
-        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only model the teacher serves)" };
-        Option<string> models = new("--models") { Description = "Models folder the auto-started TeacherServer serves", DefaultValueFactory = _ => defaults.ModelsFolder };
         Option<bool> noTeacher = new("--no-teacher") { Description = "Only perplexity, calibration and ROUGE-L against the true text" };
         Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student", DefaultValueFactory = _ => defaults.Tokenizer };
         Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per evaluation window", DefaultValueFactory = _ => defaults.Options.SequenceLength };
         Option<int> windows = new("--eval-windows") { Description = "Validation windows for KL, agreement and calibration", DefaultValueFactory = _ => defaults.EvalWindows };
         Option<int> prompts = new("--eval-prompts") { Description = "Held-out prompts continued greedily for ROUGE-L", DefaultValueFactory = _ => defaults.EvalPrompts };
         Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
-        Option<string?> apiKey = CliOptions.TeacherApiKey();
-        Option<bool> float16 = CliOptions.TeacherFloat16();
-        Option<int> patience = CliOptions.TeacherPatience();
         Option<string> data = CliOptions.Data();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
 
         var command = new Command("eval", "Evaluate a student: validation perplexity, KL to and top-1 agreement with the teacher, ECE, ROUGE-L");
-        foreach (Option option in new Option[] { checkpoint, teacher, teacherModel, models, noTeacher, tokenizer, sequenceLength, windows, prompts, json, apiKey, float16, patience, data, device, threads })
+        foreach (Option option in new Option[] { checkpoint, noTeacher, tokenizer, sequenceLength, windows, prompts, json, data, device, threads }.Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
@@ -47,9 +42,10 @@ public static class EvalCommand
             var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
 
             await using TeacherSession? session = result.GetValue(noTeacher) ? null : await TeacherSession.OpenAsync(
-                result.GetValue(teacher) ?? [], result.GetValue(teacherModel), result.GetValue(models)!, defaults.TeacherThreads, Directory.CreateTempSubdirectory("distill-eval-").FullName,
+                result.GetValue(teacher.Urls) ?? [], result.GetValue(teacher.Model), result.GetValue(teacher.ModelsFolder)!,
+                result.GetValue(teacher.Threads), Directory.CreateTempSubdirectory("distill-eval-").FullName,
                 new StudentVocabulary(loaded.Fingerprint, model.Config.VocabSize), length,
-                CliOptions.TeacherClient(result.GetValue(apiKey), result.GetValue(float16), result.GetValue(patience)), cancellation);
+                teacher.Client(result), cancellation);
             EvaluationSet set = (defaults with { EvalWindows = result.GetValue(windows), EvalPrompts = result.GetValue(prompts) })
                 .EvaluationSet(validation, length, Math.Min(model.Config.ContextLength, session?.Teacher.Model.ContextLength ?? int.MaxValue));
             using var evaluator = new StudentEvaluator(set, loaded, torchDevice, session?.Teacher);

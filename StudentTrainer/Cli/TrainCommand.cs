@@ -10,10 +10,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var defaults = new DistillOptions { Student = GptConfig.Student };
-        Option<string[]> teacher = new("--teacher") { Description = "TeacherServer URL(s), replicas of one model (e.g. http://gpu1:5080 http://gpu2:5080); without it a TeacherServer is started here on a free loopback port serving --models", AllowMultipleArgumentsPerToken = true };
-        Option<string?> teacherModel = new("--teacher-model") { Description = "Name of the served model (default: the only model the teacher serves)" };
-        Option<string> models = new("--models") { Description = "Models folder the auto-started TeacherServer serves", DefaultValueFactory = _ => "models" };
-        Option<int> teacherThreads = new("--teacher-threads") { Description = "ONNX Runtime threads of the auto-started TeacherServer, which shares this machine's cores with the trainer (0: ONNX Runtime's default)", DefaultValueFactory = _ => 1 };
+        var teacher = new TeacherCliOptions();
         Option<string> student = new("--student") { Description = "Student model: student, teacher, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "models/default-student.json" };
         Option<string?> init = new("--init") { Description = "Start from this checkpoint folder's weights (e.g. a pretrained student) instead of random ones" };
         Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student; must match the teacher's (fingerprint and vocabulary size)", DefaultValueFactory = _ => "models/austen-gpt" };
@@ -40,9 +37,6 @@ public static class TrainCommand
         Option<int> checkpointInterval = new("--checkpoint-interval") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C)", DefaultValueFactory = _ => defaults.CheckpointInterval };
         Option<bool> pin = new("--pin-teacher-version") { Description = "Stop if the teacher's version changes mid-run (otherwise logged and counted)" };
         Option<bool> noBaseline = new("--no-baseline") { Description = "Skip the cross-entropy student trained for comparison on the same steps and data" };
-        Option<string?> apiKey = CliOptions.TeacherApiKey();
-        Option<bool> float16 = CliOptions.TeacherFloat16();
-        Option<int> patience = CliOptions.TeacherPatience();
         Option<string> data = CliOptions.Data();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
@@ -51,19 +45,20 @@ public static class TrainCommand
         var command = new Command("train", "Distil a student from a served teacher, evaluate it beside a cross-entropy baseline, export it");
         foreach (Option option in new Option[]
                  {
-                     teacher, teacherModel, models, teacherThreads, student, init, tokenizer, output, resume, steps, batch, accumulation,
+                     student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
-                     alpha, beta, mu, prefetch, evalInterval, checkpointInterval, pin, noBaseline, apiKey, float16, patience, data, device, threads, seed,
-                 })
+                     alpha, beta, mu, prefetch, evalInterval, checkpointInterval, pin, noBaseline, data, device, threads, seed,
+                 }.Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
             var job = new TrainJobSettings
             {
-                TeacherUrls = result.GetValue(teacher) ?? [],
-                TeacherModel = result.GetValue(teacherModel),
-                ModelsFolder = result.GetValue(models)!,
-                TeacherThreads = result.GetValue(teacherThreads),
+                TeacherUrls = result.GetValue(teacher.Urls) ?? [],
+                TeacherModel = result.GetValue(teacher.Model),
+                ModelsFolder = result.GetValue(teacher.ModelsFolder)!,
+                TeacherThreads = result.GetValue(teacher.Threads),
+                Client = teacher.Client(result),
                 Student = result.GetValue(student)!,
                 InitialWeights = result.GetValue(init),
                 Tokenizer = result.GetValue(tokenizer)!,
@@ -73,7 +68,6 @@ public static class TrainCommand
                 Device = result.GetValue(device)!,
                 Threads = result.GetValue(threads),
                 Baseline = !result.GetValue(noBaseline),
-                Client = CliOptions.TeacherClient(result.GetValue(apiKey), result.GetValue(float16), result.GetValue(patience)),
                 Options = defaults with
                 {
                     Steps = result.GetValue(steps),

@@ -14,21 +14,7 @@ public sealed class TrainCommandFixture : IDisposable
     public TrainCommandFixture()
     {
         Root = Directory.CreateTempSubdirectory("distill-train-cli-").FullName;
-        Data = Path.Combine(Root, "data");
-        Directory.CreateDirectory(Data);
-        var random = new Random(5);
-        string[] words = ["the", "lady", "said", "that", "she", "would", "walk", "to", "town", "and", "dine", "with", "them"];
-        for (int book = 0; book < 2; book++)
-        {
-            var text = new System.Text.StringBuilder("A TINY BOOK\n\n");
-            for (int chapter = 1; chapter <= 20; chapter++)
-            {
-                text.Append($"CHAPTER {chapter}\n\n");
-                for (int w = 0; w < 300; w++) text.Append(words[random.Next(words.Length)]).Append(w % 12 == 11 ? ".\n" : " ");
-                text.Append("\n\n");
-            }
-            File.WriteAllText(Path.Combine(Data, $"book{book}.txt"), text.ToString());
-        }
+        Data = TinyCorpus.Write(Path.Combine(Root, "data"), chaptersPerBook: 20);
         Tokenizer = Path.Combine(Root, "tokenizer");
         TokenizerFiles.Write(Tokenizer, ByteLevelBpeTrainer.Train(BookCorpus.Load(Data).Texts(CorpusSplit.Train), new ByteLevelBpeTrainerOptions(300)));
         int vocab = TokenizerLoader.Load(Tokenizer).VocabSize;

@@ -10,25 +10,7 @@ public sealed class TrainerCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private string TinyCorpus()
-    {
-        string data = Path.Combine(_root, "data");
-        Directory.CreateDirectory(data);
-        var random = new Random(5);
-        string[] words = ["the", "lady", "said", "that", "she", "would", "walk", "to", "town", "and", "dine", "with", "them"];
-        for (int book = 0; book < 2; book++)
-        {
-            var text = new System.Text.StringBuilder("A TINY BOOK\n\n");
-            for (int chapter = 1; chapter <= 12; chapter++)
-            {
-                text.Append($"CHAPTER {chapter}\n\n");
-                for (int w = 0; w < 300; w++) text.Append(words[random.Next(words.Length)]).Append(w % 12 == 11 ? ".\n" : " ");
-                text.Append("\n\n");
-            }
-            File.WriteAllText(Path.Combine(data, $"book{book}.txt"), text.ToString());
-        }
-        return data;
-    }
+    private string TinyCorpus() => Cli.TinyCorpus.Write(Path.Combine(_root, "data"), chaptersPerBook: 12);
 
     [Fact]
     public void Tokenizer_pretraining_generation_and_export_work_from_the_command_line()
