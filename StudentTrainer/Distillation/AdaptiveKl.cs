@@ -1,3 +1,4 @@
+using Distill.StudentTrainer.Model;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Distillation;
@@ -14,11 +15,11 @@ internal static class AdaptiveKl
     {
         Tensor head = HeadMask(teacherLogProbs, mu, outcomes.HasTailBucket);                             // (B, T, n)
         Tensor error = (outcomes.LogP.exp() - outcomes.LogQ.detach().exp()).abs();                        // (B, T, n)
-        Tensor headError = error.masked_fill(head.logical_not(), 0.0).sum(-1);                            // (B, T)
-        Tensor tailError = error.masked_fill(head, 0.0).sum(-1);                                          // (B, T)
-        Tensor total = headError + tailError;
-        Tensor safeTotal = total.masked_fill(total.eq(0.0), 1.0);
-        return headError / safeTotal * forwardKl + tailError / safeTotal * reverseKl;
+        Tensor headError = error.masked_fill(head.logical_not(), Scalars.Of(0.0)).sum(-1);               // (B, T)
+        Tensor tailError = error.masked_fill(head, Scalars.Of(0.0)).sum(-1);                             // (B, T)
+        Tensor total = headError.add(tailError, Scalars.One);
+        Tensor safeTotal = total.masked_fill(total.eq(Scalars.Of(0.0)), Scalars.Of(1.0));
+        return (headError / safeTotal * forwardKl).add(tailError / safeTotal * reverseKl, Scalars.One);
     }
 
     /// <summary>
@@ -33,8 +34,9 @@ internal static class AdaptiveKl
         else
         {
             Tensor cumulative = teacherLogProbs.detach().to_type(ScalarType.Float64).exp().cumsum(-1);
-            Tensor isTop1 = arange(teacherLogProbs.shape[2], device: teacherLogProbs.device).eq(0);       // (k)
-            head = cumulative.le(mu).logical_or(isTop1);
+            Tensor isTop1 = arange(Scalars.Of(0L), Scalars.Of(teacherLogProbs.shape[2]), Scalars.One,
+                                   device: teacherLogProbs.device).eq(Scalars.Of(0L));                  // (k)
+            head = cumulative.le(Scalars.Of(mu)).logical_or(isTop1);
         }
         if (!withTailBucket) return head;
         Tensor tailBucket = zeros([head.shape[0], head.shape[1], 1], ScalarType.Bool, head.device);

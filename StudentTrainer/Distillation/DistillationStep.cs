@@ -19,12 +19,14 @@ public static class DistillationStep
         Tensor weights = mask.to_type(logits.dtype);                                                 // (B, T)
         Tensor tokenLosses = nn.functional.cross_entropy(
             logits.flatten(0, 1), targets.flatten(), reduction: nn.Reduction.None).view_as(weights);  // (B, T)
-        Tensor crossEntropy = (tokenLosses * weights).sum() / weights.sum().clamp_min(1);
+        Tensor crossEntropy = (tokenLosses * weights).sum() / weights.sum().clamp_min(Scalars.Of(1L));
         if (teacher is null) return (crossEntropy, crossEntropy, zeros_like(crossEntropy));
 
         Tensor divergence = Divergences.Compute(options.Divergence, logits, teacher.Ids, teacher.LogProbs, mask, options.DivergenceOptions);
         double lambda = options.Lambda;
-        Tensor loss = lambda == 1 ? divergence : (1 - lambda) * crossEntropy + lambda * divergence;
+        Tensor loss = lambda == 1
+            ? divergence
+            : crossEntropy.mul(Scalars.Of(1 - lambda)).add(divergence.mul(Scalars.Of(lambda)), Scalars.One);
         return (loss, crossEntropy, divergence);
     }
 }

@@ -48,7 +48,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         using var model = context.InitialWeights is null ? new Gpt(options.Student) : LoadInitialWeights(context.InitialWeights);
         model.to(device);
         model.train();
-        using AdamW optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
+        using AdamWOptimizer optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
         var schedule = new LearningRateSchedule(options.PeakLearningRate, options.FinalLearningRate, options.WarmupSteps, options.Steps);
         Parameter[] parameters = model.parameters().ToArray();
         var sampler = new WindowSampler(context.Train, options.SequenceLength, options.BatchSize, options.Seed);
@@ -88,7 +88,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             {
                 if (context.Stop.IsCancellationRequested) { interrupted = true; break; }
                 double learningRate = schedule.At(step);
-                AdamWFactory.SetLearningRate(optimizer, learningRate);
+                optimizer.LearningRate = learningRate;
                 (double Loss, double CrossEntropy, double Divergence)? logged = TrainStep(step);
                 int done = step + 1;
                 double seconds = clock.Elapsed.TotalSeconds;
@@ -142,14 +142,14 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
                 Tensor mask = ones(inputs.shape, ScalarType.Bool, device);
                 (Tensor loss, Tensor crossEntropy, Tensor divergence) = DistillationStep.Loss(model, inputs.to(device), targets.to(device), mask,
                     teacher?.To(device), options);
-                (loss / options.GradientAccumulation).backward();
-                sums += stack([loss.detach(), crossEntropy.detach(), divergence.detach()]).to_type(ScalarType.Float64);
+                loss.div(Scalars.Of(options.GradientAccumulation)).backward();
+                sums.add_(stack([loss.detach(), crossEntropy.detach(), divergence.detach()]).to_type(ScalarType.Float64), Scalars.One);
             }
             nn.utils.clip_grad_norm_(parameters, options.GradientClip);
             optimizer.step();
             bool log = (stepIndex + 1) % LogInterval == 0 || stepIndex + 1 == options.Steps;
             if (!log) return null;
-            double[] mean = (sums / options.GradientAccumulation).cpu().data<double>().ToArray();
+            double[] mean = sums.div(Scalars.Of(options.GradientAccumulation)).cpu().data<double>().ToArray();
             return (mean[0], mean[1], mean[2]);
         }
 
@@ -220,7 +220,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         return model;
     }
 
-    private TrainingState Resume(string checkpointFolder, Gpt model, AdamW optimizer)
+    private TrainingState Resume(string checkpointFolder, Gpt model, AdamWOptimizer optimizer)
     {
         TrainingState state = TrainingCheckpoint.ReadState(checkpointFolder);
         if (state.Options with { Steps = options.Steps, EvalInterval = options.EvalInterval, CheckpointInterval = options.CheckpointInterval,

@@ -1,3 +1,4 @@
+using Distill.StudentTrainer.Model;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Distillation;
@@ -25,8 +26,8 @@ public static class Divergences
         DivergenceInputs.CheckMask(mask, studentLogits);
         using var scope = NewDisposeScope();
         Tensor values = PerPositionChecked(kind, studentLogits, teacherIds, teacherLogProbs, options);  // (B, T)
-        Tensor sum = values.masked_fill(mask.logical_not(), 0.0).sum();
-        Tensor count = mask.sum().to_type(values.dtype).clamp_min(1.0);
+        Tensor sum = values.masked_fill(mask.logical_not(), Scalars.Of(0.0)).sum();
+        Tensor count = mask.sum().to_type(values.dtype).clamp_min(Scalars.Of(1.0));
         return (sum / count).MoveToOuterDisposeScope();
     }
 
@@ -50,7 +51,7 @@ public static class Divergences
             DivergenceKind.Fkl => LogSpace.Kl(logP, logQ),
             DivergenceKind.Rkl => ReverseKl(logP, logQ),
             DivergenceKind.Js => JensenShannon(logP, logQ, options.Beta),
-            DivergenceKind.Tvd => (logP.exp() - logQ.exp()).abs().sum(-1) * 0.5,
+            DivergenceKind.Tvd => (logP.exp() - logQ.exp()).abs().sum(-1).mul(Scalars.Of(0.5)),
             DivergenceKind.Skl => LogSpace.Kl(logP, LogSpace.Mixture(logP, logQ, options.Alpha)),
             DivergenceKind.Srkl => LogSpace.Kl(logQ, LogSpace.Mixture(logQ, FloorForReverseKl(logP), options.Alpha)),
             DivergenceKind.Akl => AdaptiveKl.PerPosition(outcomes, teacherLogProbs, options.Mu,
@@ -58,13 +59,14 @@ public static class Divergences
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a divergence kind"),
         };
         // skl at α = 1 and js at β = 1 are 0 whatever the student; they stay on its graph so that backward() works.
-        return values.requires_grad || !logQ.requires_grad ? values : values + logQ.exp().sum(-1) * 0.0;
+        if (values.requires_grad || !logQ.requires_grad) return values;
+        return values.add(logQ.exp().sum(-1).mul(Scalars.Of(0.0)), Scalars.One);
     }
 
     private static Tensor ReverseKl(Tensor logP, Tensor logQ) => LogSpace.Kl(logQ, FloorForReverseKl(logP));
 
     /// <summary>Keeps KL(Q‖P) finite where P = 0 &lt; Q (also srkl at α = 0, which is rkl).</summary>
-    private static Tensor FloorForReverseKl(Tensor logP) => logP.clamp_min(LogSpace.ReverseKlLogFloor);
+    private static Tensor FloorForReverseKl(Tensor logP) => logP.clamp_min(Scalars.Of(LogSpace.ReverseKlLogFloor));
 
     private static Tensor JensenShannon(Tensor logP, Tensor logQ, double beta)
     {
@@ -72,6 +74,8 @@ public static class Divergences
         // At β = 0 or 1, M is one of the two and the other's weight-0 KL to it may be infinite: 0·∞ must not enter.
         if (beta == 0) return LogSpace.Kl(logQ, logM);
         if (beta == 1) return LogSpace.Kl(logP, logM);
-        return LogSpace.Kl(logP, logM) * beta + LogSpace.Kl(logQ, logM) * (1 - beta);
+        Tensor towardsP = LogSpace.Kl(logP, logM).mul(Scalars.Of(beta));
+        Tensor towardsQ = LogSpace.Kl(logQ, logM).mul(Scalars.Of(1 - beta));
+        return towardsP.add(towardsQ, Scalars.One);
     }
 }

@@ -1,3 +1,5 @@
+using Distill.StudentTrainer.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Distillation;
@@ -17,10 +19,10 @@ internal static class LogSpace
     /// <summary>KL(A‖B) = Σ A (log A − log B) over the last dimension; terms with A = 0 are 0. (…, n) → (…).</summary>
     public static Tensor Kl(Tensor logA, Tensor logB)
     {
-        Tensor absent = logA.eq(double.NegativeInfinity);
-        Tensor safeA = logA.masked_fill(absent, 0.0);
-        Tensor safeB = logB.masked_fill(absent, 0.0);
-        return (safeA.exp() * (safeA - safeB)).masked_fill(absent, 0.0).sum(-1);
+        Tensor absent = logA.eq(Scalars.Of(double.NegativeInfinity));
+        Tensor safeA = logA.masked_fill(absent, Scalars.Of(0.0));
+        Tensor safeB = logB.masked_fill(absent, Scalars.Of(0.0));
+        return (safeA.exp() * (safeA - safeB)).masked_fill(absent, Scalars.Of(0.0)).sum(-1);
     }
 
     /// <summary>log(w·A + (1−w)·B) elementwise; 0 (−∞) only where both are 0.</summary>
@@ -28,11 +30,11 @@ internal static class LogSpace
     {
         if (weightOfA == 0) return logB;
         if (weightOfA == 1) return logA;
-        Tensor a = logA + Math.Log(weightOfA);
-        Tensor b = logB + Math.Log(1 - weightOfA);
-        Tensor bothAbsent = a.eq(double.NegativeInfinity).logical_and(b.eq(double.NegativeInfinity));
-        return a.masked_fill(bothAbsent, 0.0).logaddexp(b.masked_fill(bothAbsent, 0.0))
-            .masked_fill(bothAbsent, double.NegativeInfinity);
+        Scalar minusInfinity = Scalars.Of(double.NegativeInfinity), zero = Scalars.Of(0.0);
+        Tensor a = logA.add(Scalars.Of(Math.Log(weightOfA)), Scalars.One);
+        Tensor b = logB.add(Scalars.Of(Math.Log(1 - weightOfA)), Scalars.One);
+        Tensor bothAbsent = a.eq(minusInfinity).logical_and(b.eq(minusInfinity));
+        return a.masked_fill(bothAbsent, zero).logaddexp(b.masked_fill(bothAbsent, zero)).masked_fill(bothAbsent, minusInfinity);
     }
 
     /// <summary>
@@ -42,13 +44,13 @@ internal static class LogSpace
     public static Tensor LogSumExp(Tensor x)
     {
         Tensor max = x.detach().amax([-1], keepdim: true);
-        return (x - max).exp().sum(-1, keepdim: true).log() + max;
+        return (x - max).exp().sum(-1, keepdim: true).log().add(max, Scalars.One);
     }
 
     /// <summary>log(1 − exp(x)) for x ≤ 0, accurate at both ends (−∞ at x = 0, 0 at x = −∞). No gradient use.</summary>
     public static Tensor Log1MinusExp(Tensor x)
     {
-        Tensor nearZero = x.gt(-Math.Log(2));
+        Tensor nearZero = x.gt(Scalars.Of(-Math.Log(2)));
         return where(nearZero, x.expm1().neg().log(), x.exp().neg().log1p());
     }
 }

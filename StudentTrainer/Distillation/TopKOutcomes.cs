@@ -1,3 +1,4 @@
+using Distill.StudentTrainer.Model;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Distillation;
@@ -16,14 +17,14 @@ internal sealed record TopKOutcomes(Tensor LogP, Tensor LogQ, bool HasTailBucket
     public static TopKOutcomes Build(Tensor studentLogits, Tensor teacherIds, Tensor teacherLogProbs, double temperature)
     {
         ScalarType dtype = studentLogits.dtype;
-        Tensor scaled = temperature == 1.0 ? studentLogits : studentLogits / temperature;     // (B, T, V)
+        Tensor scaled = temperature == 1.0 ? studentLogits : studentLogits.div(Scalars.Of(temperature)); // (B, T, V)
         Tensor logNormaliser = scaled.logsumexp(-1, keepdim: true);                            // (B, T, 1)
         Tensor studentTopK = scaled.gather(-1, teacherIds) - logNormaliser;                    // (B, T, k)
         Tensor teacherTopK = teacherLogProbs.detach().to_type(dtype);                          // (B, T, k)
         if (teacherIds.shape[2] == studentLogits.shape[2]) return new(teacherTopK, studentTopK, HasTailBucket: false);
 
         // The student's tail is the mass outside K itself, not 1 − Σ q_K (which cancels for a student peaked on K).
-        Tensor minusInfinity = full_like(teacherIds, double.NegativeInfinity, dtype);           // (B, T, k)
+        Tensor minusInfinity = full_like(teacherIds, Scalars.Of(double.NegativeInfinity), dtype); // (B, T, k)
         Tensor outsideK = scaled.scatter(-1, teacherIds, minusInfinity);                      // (B, T, V)
         Tensor studentTail = LogSpace.LogSumExp(outsideK) - logNormaliser;                    // (B, T, 1)
         Tensor teacherTail = TeacherTailLogProb(teacherLogProbs).to_type(dtype);               // (B, T, 1)
@@ -37,6 +38,6 @@ internal sealed record TopKOutcomes(Tensor LogP, Tensor LogQ, bool HasTailBucket
     public static Tensor TeacherTailLogProb(Tensor teacherLogProbs)
     {
         Tensor logMassOfK = teacherLogProbs.detach().to_type(ScalarType.Float64).logsumexp(-1, keepdim: true);
-        return LogSpace.Log1MinusExp(logMassOfK.clamp_max(0.0));
+        return LogSpace.Log1MinusExp(logMassOfK.clamp_max(Scalars.Of(0.0)));
     }
 }

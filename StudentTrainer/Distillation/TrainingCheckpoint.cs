@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,7 +24,7 @@ public static class TrainingCheckpoint
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save(string runFolder, Gpt model, TorchSharp.Modules.OptimizerHelper optimizer, TrainingState state)
+    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state)
     {
         string root = Path.Combine(runFolder, Folder);
         Directory.CreateDirectory(root);
@@ -33,7 +34,7 @@ public static class TrainingCheckpoint
         try
         {
             GptCheckpoint.Save(model, temporary);
-            optimizer.save_state_dict(Path.Combine(temporary, OptimizerFile));
+            optimizer.Save(Path.Combine(temporary, OptimizerFile));
             byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, JsonOptions);
             AtomicFile.Write(Path.Combine(temporary, StateFile), stream => stream.Write(json));
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
@@ -78,9 +79,9 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads weights and optimiser state into a model and optimiser built for the same options.</summary>
-    public static void Restore(string checkpointFolder, Gpt model, TorchSharp.Modules.OptimizerHelper optimizer)
+    public static void Restore(string checkpointFolder, Gpt model, AdamWOptimizer optimizer)
     {
         model.load(Path.Combine(checkpointFolder, GptCheckpoint.WeightsFile));
-        optimizer.load_state_dict(Path.Combine(checkpointFolder, OptimizerFile));
+        optimizer.Load(Path.Combine(checkpointFolder, OptimizerFile));
     }
 }

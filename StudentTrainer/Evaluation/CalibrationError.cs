@@ -1,3 +1,4 @@
+using Distill.StudentTrainer.Model;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Evaluation;
@@ -81,7 +82,7 @@ public sealed class CalibrationError
         Tensor flatTargets = targets.detach().reshape(-1);                                     // (N)
         if (mask is not null)
         {
-            Tensor kept = mask.detach().reshape(-1).ne(0).nonzero().squeeze(1);               // (M)
+            Tensor kept = mask.detach().reshape(-1).ne(Scalars.Of(0L)).nonzero().squeeze(1);  // (M)
             flatScores = flatScores.index_select(0, kept.to(flatScores.device));              // (M, V)
             flatTargets = flatTargets.index_select(0, kept.to(flatTargets.device));           // (M)
         }

@@ -39,8 +39,8 @@ public static class TextGenerator
                 Tensor next = TokenSampler.Sample(logits, options, generator);                     // (B, 1)
                 if (options.EosId is int eos)
                 {
-                    next = next.masked_fill(finished, eos);
-                    finished.logical_or_(next.eq(eos));
+                    next = next.masked_fill(finished, Scalars.Of(eos));
+                    finished.logical_or_(next.eq(Scalars.Of(eos)));
                 }
                 Tensor extended = cat([sequence, next], 1).MoveToOuterDisposeScope();
                 sequence.Dispose();

@@ -19,8 +19,8 @@ public static class AttentionMask
     {
         long keyLength = pastLength + queryLength;
         using var scope = NewDisposeScope();
-        Tensor queryPositions = arange(pastLength, keyLength, device: device).unsqueeze(1); // (T, 1)
-        Tensor keyPositions = arange(keyLength, device: device).unsqueeze(0);               // (1, past+T)
+        Tensor queryPositions = Positions(pastLength, keyLength, device).unsqueeze(1);      // (T, 1)
+        Tensor keyPositions = Positions(0, keyLength, device).unsqueeze(0);                 // (1, past+T)
         Tensor causal = keyPositions.le(queryPositions);                                    // (T, past+T)
         if (keyPadding is null)
             return causal.unsqueeze(0).unsqueeze(0).MoveToOuterDisposeScope();
@@ -28,4 +28,7 @@ public static class AttentionMask
         Tensor self = keyPositions.eq(queryPositions);                                      // (T, past+T)
         return causal.logical_and(realKeys).logical_or(self).MoveToOuterDisposeScope();      // (B, 1, T, past+T)
     }
+
+    private static Tensor Positions(long start, long stop, Device device) =>
+        arange(Scalars.Of(start), Scalars.Of(stop), Scalars.One, ScalarType.Int64, device);
 }

@@ -27,7 +27,7 @@ public sealed class Block : Module<Tensor, Tensor>
     /// <param name="x">(B, T, C)</param>
     public Tensor Forward(Tensor x, Tensor? mask, KvCache? cache, int layer)
     {
-        x = x + attn.Forward(ln_1.forward(x), mask, cache, layer);
-        return x + mlp.forward(ln_2.forward(x));
+        x = x.add(attn.Forward(ln_1.forward(x), mask, cache, layer), Scalars.One);
+        return x.add(mlp.forward(ln_2.forward(x)), Scalars.One);
     }
 }

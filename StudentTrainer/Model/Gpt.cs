@@ -54,8 +54,9 @@ public sealed class Gpt : Module<Tensor, Tensor>
             throw new ArgumentException($"sequence of {past + t} positions exceeds the context length {Config.ContextLength}");
 
         using var scope = NewDisposeScope();
-        positionIds ??= arange(past, past + t, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // (1, T)
-        Tensor x = drop.forward(wte.forward(inputIds) + wpe.forward(positionIds));                            // (B, T, C)
+        positionIds ??= arange(Scalars.Of(past), Scalars.Of(past + t), Scalars.One, ScalarType.Int64, inputIds.device)
+            .unsqueeze(0);                                                                                    // (1, T)
+        Tensor x = drop.forward(wte.forward(inputIds).add(wpe.forward(positionIds), Scalars.One));            // (B, T, C)
         Tensor? mask = attentionMask is null && past == 0
             ? null
             : AttentionMask.Build(attentionMask, t, past, inputIds.device);                                   // (B|1, 1, T, past+T)

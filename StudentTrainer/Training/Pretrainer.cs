@@ -26,7 +26,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
         reporter.Message($"model: {model.ParameterCount:N0} parameters; train {train.Count:N0} tokens, " +
                          $"validation {validation.Count:N0}, test {test.Count:N0}");
 
-        using AdamW optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
+        using AdamWOptimizer optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
         var schedule = new LearningRateSchedule(options.PeakLearningRate, options.FinalLearningRate, options.WarmupSteps, options.Steps);
         Parameter[] parameters = model.parameters().ToArray();
 
@@ -36,7 +36,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
         for (int step = 0; step < options.Steps; step++)
         {
             double learningRate = schedule.At(step);
-            AdamWFactory.SetLearningRate(optimizer, learningRate);
+            optimizer.LearningRate = learningRate;
 
             using (var scope = NewDisposeScope())
             {
