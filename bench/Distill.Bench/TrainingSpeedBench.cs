@@ -38,7 +38,7 @@ public static class TrainingSpeedBench
         manual_seed(1);
         using var model = new Gpt(config);
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4, weight_decay: 0.1);
+        using var optimizer = AdamWFactory.Create(model, 1e-4, 0.1);
         var stream = new TokenStream(Enumerable.Range(0, 200_000).Select(i => (i * 7919) % config.VocabSize).ToArray());
         var random = new Random(1);
         Parameter[] parameters = model.parameters().ToArray();
