@@ -20,7 +20,6 @@ public sealed class DynamicBatcher
     private readonly ILogger logger;
     private readonly Channel<RowWork> queue = Channel.CreateUnbounded<RowWork>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task worker;
-    private int queuedRows;
 
     public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger)
     {
@@ -33,11 +32,8 @@ public sealed class DynamicBatcher
         worker = Task.Run(RunAsync);
     }
 
-    public int QueuedRows => Volatile.Read(ref queuedRows);
-
     public Task<RowResult> Submit(RowWork row)
     {
-        Interlocked.Increment(ref queuedRows);
         TeacherMetrics.QueueDepth.WithLabels(modelName).Inc();
         if (!queue.Writer.TryWrite(row))
         {
@@ -127,7 +123,6 @@ public sealed class DynamicBatcher
 
     private void Dequeued(int rows)
     {
-        Interlocked.Add(ref queuedRows, -rows);
         TeacherMetrics.QueueDepth.WithLabels(modelName).Dec(rows);
     }
 

@@ -1,7 +1,8 @@
 namespace Distill.TeacherServer.Models;
 
 /// <summary>A request's hold on one model version: the version stays loaded until every lease is disposed.</summary>
-public sealed class ModelLease(LoadedModel model, bool admitted) : IDisposable
+/// <param name="slots">The model name's queue, when the lease holds one of its slots.</param>
+public sealed class ModelLease(LoadedModel model, QueueSlots? slots) : IDisposable
 {
     private int disposed;
 
@@ -11,10 +12,7 @@ public sealed class ModelLease(LoadedModel model, bool admitted) : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
-            if (admitted)
-            {
-                model.Leave();
-            }
+            slots?.Leave();
             model.Release();
         }
     }

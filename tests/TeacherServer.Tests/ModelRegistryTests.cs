@@ -131,16 +131,10 @@ public sealed class ModelRegistryTests
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "victim")));
         var before = (await host.WaitForModelAsync("victim"))!;
-        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("victim");
-        var failuresBefore = failures.Value;
+        var failuresBefore = TeacherHost.Rejections("victim");
 
         ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "victim", "model.onnx"), "this is not an onnx model"u8.ToArray());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (failures.Value == failuresBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the corrupt model was never rejected");
-            await Task.Delay(50);
-        }
+        await TeacherHost.WaitForRejectionsAsync("victim", failuresBefore + 1);
 
         var after = await host.FindModelAsync("victim");
         Assert.Equal(before.Version, after?.Version);
@@ -164,8 +158,7 @@ public sealed class ModelRegistryTests
         TinyOnnxModel.WriteFolder(folder);
         var modelPath = Path.Combine(folder, "model.onnx");
         var model = Distill.Shared.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("bad");
-        var failuresBefore = failures.Value;
+        var failuresBefore = TeacherHost.Rejections("bad");
         switch (defect)
         {
             case "garbage bytes":
@@ -187,12 +180,7 @@ public sealed class ModelRegistryTests
                 break;
         }
         Directory.Move(folder, Path.Combine(host.ModelsFolder, "bad"));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (failures.Value == failuresBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the bad folder was never rejected");
-            await Task.Delay(50);
-        }
+        await TeacherHost.WaitForRejectionsAsync("bad", failuresBefore + 1);
         Assert.Null(await host.FindModelAsync("bad"));
         Assert.NotNull(await host.FindModelAsync("good"));
     }

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Distill.Shared.Wire;
+using Distill.TeacherServer.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Distill.TeacherServer.Tests.Support;
@@ -84,6 +85,21 @@ public sealed class TeacherHost : IDisposable
     }
 
     public Task<ModelInfo?> WaitForModelAsync(string name) => WaitForModelAsync(name, m => m is not null);
+
+    /// <summary>Waits until the folder <paramref name="name"/> has been rejected <paramref name="count"/> times in this process.</summary>
+    public static async Task WaitForRejectionsAsync(string name, double count, int timeoutSeconds = 30)
+    {
+        var failures = TeacherMetrics.ModelLoadFailures.WithLabels(name);
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (failures.Value < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the folder {name} was rejected {failures.Value} times, not {count}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>How often the folder <paramref name="name"/> has been rejected in this process (the metric is process-wide).</summary>
+    public static double Rejections(string name) => TeacherMetrics.ModelLoadFailures.WithLabels(name).Value;
 
     public void Dispose()
     {
