@@ -104,20 +104,21 @@ public sealed class FolderIsolationTests
         Assert.Null(await host.FindModelAsync(name));
     }
 
-    [Fact]
-    public async Task External_data_outside_the_folder_is_rejected()
+    [Theory]
+    [InlineData("../.weights.data", "escape-data-parent")]
+    [InlineData(".weights.data", "escape-data-hidden")]
+    public async Task External_data_outside_the_folder_or_hidden_is_rejected(string location, string name)
     {
-        const string name = "escape-data";
         using var host = TeacherHost.Start(models =>
         {
             var folder = Path.Combine(models, name);
             TinyOnnxModel.WriteFolder(folder);
             ModelFiles.MoveInitializersToExternalData(Path.Combine(folder, "model.onnx"), "weights.data");
-            File.Move(Path.Combine(folder, "weights.data"), Path.Combine(models, ".weights.data"));
+            File.Move(Path.Combine(folder, "weights.data"), Path.GetFullPath(Path.Combine(folder, location)));
             var model = Distill.Shared.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(folder, "model.onnx")));
             foreach (var entry in model.Graph.Initializer.SelectMany(t => t.ExternalData).Where(e => e.Key == "location"))
             {
-                entry.Value = "../.weights.data";
+                entry.Value = location;
             }
             File.WriteAllBytes(Path.Combine(folder, "model.onnx"), Google.Protobuf.MessageExtensions.ToByteArray(model));
         });
