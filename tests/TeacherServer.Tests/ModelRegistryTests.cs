@@ -267,6 +267,67 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task The_queue_bound_counts_the_requests_of_a_model_name_across_a_swap()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "queued"), seed: 1),
+            new Dictionary<string, string?> { ["TeacherServer:MaxQueue"] = "2" });
+        var v1 = (await host.WaitForModelAsync("queued"))!.Version;
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("queued", admit: true, out var first));
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("queued", admit: true, out var second));
+        using (first)
+        using (second)
+        {
+            ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "queued", "model.onnx"), TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
+            await host.WaitForModelAsync("queued", m => m is not null && m.Version != v1);
+
+            using var refused = await host.Client.PostAsJsonAsync("/v1/models/queued/topk", new TopKRequest([[1]], 1, 1f));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+        using var admitted = await host.Client.PostAsJsonAsync("/v1/models/queued/topk", new TopKRequest([[1]], 1, 1f));
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Teacher_json_vocab_size_serves_only_the_first_logits()
+    {
+        const int limit = 24;
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "padded");
+            TinyOnnxModel.WriteFolder(folder, vocab: 32, seed: 12);
+            File.WriteAllText(Path.Combine(folder, "teacher.json"), $$"""{"vocab_size":{{limit}}}""");
+        });
+        var model = (await host.WaitForModelAsync("padded"))!;
+        Assert.Equal(limit, model.VocabSize);
+
+        using var outside = await host.Client.PostAsJsonAsync("/v1/models/padded/topk", new TopKRequest([[1, limit]], 1, 1f));
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        int[] sequence = [1, 23, 5, 7];
+        var answer = await TopKCalls.JsonAsync(host.Client, "padded", new TopKRequest([sequence], limit, 1f));
+        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "padded", "model.onnx"), vocabLimit: limit);
+        for (var t = 0; t < sequence.Length; t++)
+        {
+            Assert.All(answer.Sequences[0].Ids[t], id => Assert.InRange(id, 0, limit - 1));
+            TopKCorrectnessTests.AssertMatchesReference(reference, sequence, 1.0, limit,
+                answer.Sequences[0].Ids[t], answer.Sequences[0].Logprobs[t], answer.Sequences[0].NextTokenLogprob, t);
+        }
+    }
+
+    [Fact]
+    public async Task Teacher_json_vocab_size_above_the_logits_width_is_rejected()
+    {
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "overstated");
+            TinyOnnxModel.WriteFolder(folder, vocab: 32);
+            File.WriteAllText(Path.Combine(folder, "teacher.json"), """{"vocab_size":40}""");
+        });
+        await TeacherHost.WaitForRejectionsAsync("overstated", 1);
+        Assert.Null(await host.FindModelAsync("overstated"));
+    }
+
+    [Fact]
     public async Task Models_list_reports_what_a_trainer_needs()
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "listed"), vocab: 48, context: 12, eos: 7));
