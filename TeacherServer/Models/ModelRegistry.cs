@@ -29,6 +29,9 @@ public sealed class ModelRegistry(ILogger<ModelRegistry> logger, IOptions<Teache
 
     public LoadedModel? Find(string name) => Volatile.Read(ref models).GetValueOrDefault(name);
 
+    /// <summary>Requests of the model name holding a queue slot (running, waiting for memory, or being read).</summary>
+    public int Admitted(string name) => queues.TryGetValue(name, out var slots) ? slots.Admitted : 0;
+
     /// <param name="admit">Count the lease against the model name's queue bound (top-k and generate requests).</param>
     public LeaseOutcome TryAcquire(string name, bool admit, out ModelLease? lease)
     {
