@@ -25,7 +25,12 @@ public sealed class RequestBodyTests
         const int uploads = 40;
         const long claimed = 67_000_000;
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "idle")),
-            new Dictionary<string, string?> { ["TeacherServer:MinRequestBodyBytesPerSecond"] = "1000", ["TeacherServer:DataRateGraceSeconds"] = "2" },
+            new Dictionary<string, string?>
+            {
+                ["TeacherServer:MinRequestBodyBytesPerSecond"] = "1000",
+                ["TeacherServer:DataRateGraceSeconds"] = "2",
+                ["TeacherServer:BodyBudgetBytes"] = (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), // generous: only the buffers' sizes are measured
+            },
             kestrel: true);
         await host.WaitForModelAsync("idle");
         var registry = host.Services.GetRequiredService<ModelRegistry>();
