@@ -22,22 +22,7 @@ public static class FloodBenchmark
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var options = FloodBenchmarkOptions.Parse(args);
-        var (folder, description, temporary) = BenchModelFolder.Resolve(options.Model);
-        var models = Path.Combine(Path.GetTempPath(), "distill-flood-models-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(models);
-        Directory.CreateSymbolicLink(Path.Combine(models, ModelName), Path.GetFullPath(folder));
-        try
-        {
-            return await RunAsync(options, folder, description, models);
-        }
-        finally
-        {
-            Directory.Delete(models, recursive: true);
-            if (temporary is not null)
-            {
-                Directory.Delete(temporary, recursive: true);
-            }
-        }
+        return await BenchModelFolder.ServeAsync(options.Model, ModelName, (folder, description, models) => RunAsync(options, folder, description, models));
     }
 
     private static async Task<int> RunAsync(FloodBenchmarkOptions options, string folder, string description, string models)
