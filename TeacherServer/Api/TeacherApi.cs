@@ -56,9 +56,7 @@ public static class TeacherApi
         var request = admission.Request;
         var served = admission.Lease.Model;
         var started = Stopwatch.GetTimestamp();
-        var rows = request.Sequences
-            .Select(s => served.Batcher.Submit(new RowWork(s, request.K, request.Temperature, false, cancellation)))
-            .ToArray();
+        var rows = admission.Lease.SubmitLast(request.Sequences.Select(s => new RowWork(s, request.K, request.Temperature, false, cancellation)).ToArray());
         RowResult[] results;
         try
         {

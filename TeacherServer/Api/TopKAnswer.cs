@@ -7,6 +7,9 @@ namespace Distill.TeacherServer.Api;
 /// <summary>A top-k answer written to the response in pieces (binary or JSON), never encoded whole in memory first.</summary>
 public sealed class TopKAnswer(TopKResult result, WireEncoding encoding, LogprobPrecision precision) : IResult
 {
+    /// <summary>Bytes encoded between two flushes of a binary answer.</summary>
+    private const int PieceBytes = 256 * 1024;
+
     public TopKResult Result => result;
 
     public async Task ExecuteAsync(HttpContext httpContext)
@@ -18,7 +21,7 @@ public sealed class TopKAnswer(TopKResult result, WireEncoding encoding, Logprob
         {
             response.ContentType = WireMediaTypes.TopKBinary;
             response.ContentLength = TopKBinaryCodec.ResponseLength(result, precision);
-            foreach (var _ in TopKBinaryCodec.WriteResponse(result, precision, response.BodyWriter))
+            foreach (var _ in TopKBinaryCodec.WriteResponse(result, precision, response.BodyWriter, PieceBytes))
             {
                 var flushed = await response.BodyWriter.FlushAsync(cancellation);
                 if (flushed.IsCompleted || flushed.IsCanceled)

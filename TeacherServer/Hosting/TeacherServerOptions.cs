@@ -32,7 +32,7 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxQueue { get; set; } = 256;
 
-    /// <summary>How long the batcher waits for more rows when a batch is under budget; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
+    /// <summary>How long the batcher waits for more rows when a batch is under budget and another admitted request may still submit rows; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
     [Range(0, 10_000)]
     public double BatchWindowMilliseconds { get; set; } = 1;
 

@@ -98,11 +98,14 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task A_request_queued_before_a_swap_finishes_on_the_old_version_which_is_then_disposed()
     {
-        // A long batch window keeps the first request queued in the old version's batcher across the swap.
+        // A long batch window, and another admitted request the batcher waits for, keep the first request queued in the
+        // old version's batcher across the swap.
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "drain"), seed: 1),
             new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "6000" });
         var v1 = (await host.WaitForModelAsync("drain"))!.Version;
-        var old = host.Services.GetRequiredService<ModelRegistry>().Find("drain")!;
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        var old = registry.Find("drain")!;
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("drain", admit: true, out var other));
 
         var queued = TopKCalls.JsonAsync(host.Client, "drain", new TopKRequest([Probe], 2, 1f));
         await Task.Delay(200);
@@ -112,6 +115,7 @@ public sealed class ModelRegistryTests
         Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
         Assert.False(old.Disposed.IsCompleted);
         var answer = await queued;
+        other!.Dispose();
         Assert.Equal(v1, answer.Version);
         using var reference = new ReferenceTopK(ReferencePath(host, seed: 1));
         Assert.Equal(reference.LogProbs(Probe, 1.0)[0].Max(), answer.Sequences[0].Logprobs[0][0], 1e-4);
