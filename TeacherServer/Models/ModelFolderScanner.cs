@@ -92,7 +92,12 @@ public sealed class ModelFolderScanner(ModelRegistry registry, ModelLoader loade
                 name, version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, model.VocabSize, model.ContextLength, model.Tokenizer.Kind);
             registry.Publish(model);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            seenStamps.Remove(name); // not a verdict on the folder: look again next time
+            throw;
+        }
+        catch (Exception e)
         {
             Reject(name, folder, e);
         }
