@@ -98,7 +98,13 @@ public sealed class RequestBodyTests
         {
             // The stalled body holds what arrived (its last byte never does); the padded body's 10 KB no longer fit.
             await WaitAsync(() => budgets.Bodies.InUse >= 39_999, "the stalled body's bytes taken");
-            using var refused = await host.Client.PostAsync("/v1/models/bodies/topk", new ByteArrayContent(padded) { Headers = { { "Content-Type", WireMediaTypes.Json } } });
+            // Refused before its body is read, the request's connection may be closed: it asks for that, so the next request has its own.
+            using var refusal = new HttpRequestMessage(HttpMethod.Post, "/v1/models/bodies/topk")
+            {
+                Content = new ByteArrayContent(padded) { Headers = { { "Content-Type", WireMediaTypes.Json } } },
+                Headers = { ConnectionClose = true },
+            };
+            using var refused = await host.Client.SendAsync(refusal);
             Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
             Assert.NotNull(refused.Headers.RetryAfter);
             Assert.Contains("49152", await refused.Content.ReadAsStringAsync());
