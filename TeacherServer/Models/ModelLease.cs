@@ -6,7 +6,6 @@ namespace Distill.TeacherServer.Models;
 /// A request's hold on one model version: the version stays loaded until every lease is disposed. An admitted request
 /// is also expected by the version's batcher (it may submit rows) until it submits its last rows or ends.
 /// </summary>
-/// <param name="slots">The model name's queue, when the lease holds one of its slots.</param>
 public sealed class ModelLease : IDisposable
 {
     private readonly LoadedModel model;
@@ -14,6 +13,7 @@ public sealed class ModelLease : IDisposable
     private int expected;
     private int disposed;
 
+    /// <param name="slots">The model name's queue, when the lease holds one of its slots.</param>
     public ModelLease(LoadedModel model, QueueSlots? slots)
     {
         this.model = model;
