@@ -1,6 +1,7 @@
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Api;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Memory;
 using Distill.TeacherServer.Models;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -27,8 +28,15 @@ if (builder.Configuration["Logging:Console:FormatterName"] is null)
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.Services.AddTeacherServerOptions();
+builder.Services.AddSingleton<MemoryBudgets>();
 builder.Services.AddOptions<KestrelServerOptions>()
-    .Configure<IOptions<TeacherServerOptions>>((kestrel, teacher) => kestrel.Limits.MaxRequestBodySize = teacher.Value.MaxRequestBytes);
+    .Configure<IOptions<TeacherServerOptions>, MemoryBudgets>((kestrel, teacher, budgets) =>
+    {
+        var grace = TimeSpan.FromSeconds(teacher.Value.DataRateGraceSeconds);
+        kestrel.Limits.MaxRequestBodySize = budgets.MaxBodyBytes;
+        kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(teacher.Value.MinRequestBodyBytesPerSecond, grace);
+        kestrel.Limits.MinResponseDataRate = new MinDataRate(teacher.Value.MinResponseBytesPerSecond, grace);
+    });
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default);

@@ -12,7 +12,6 @@ public static class ByteLevelAlphabet
 
     private static readonly string[] SymbolById;
     private static readonly int[] IdByByte;
-    private static readonly string[] SymbolByByte;
 
     static ByteLevelAlphabet()
     {
@@ -31,12 +30,7 @@ public static class ByteLevelAlphabet
 
         SymbolById = chars.Select(c => c.ToString()).ToArray();
         IdByByte = new int[Size];
-        SymbolByByte = new string[Size];
-        for (int id = 0; id < Size; id++)
-        {
-            IdByByte[bytes[id]] = id;
-            SymbolByByte[bytes[id]] = SymbolById[id];
-        }
+        for (int id = 0; id < Size; id++) IdByByte[bytes[id]] = id;
     }
 
     /// <summary>The 256 one-character symbols, indexed by base id.</summary>
@@ -44,7 +38,4 @@ public static class ByteLevelAlphabet
 
     /// <summary>The base id of a byte value.</summary>
     public static int IdOf(byte value) => IdByByte[value];
-
-    /// <summary>The one-character symbol standing for a byte value.</summary>
-    public static string SymbolOf(byte value) => SymbolByByte[value];
 }

@@ -28,9 +28,9 @@ internal static class TokenizerJsonReader
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"'{path}' has no 'model' object");
-        if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
-            throw new InvalidDataException($"'{path}': model type '{type}' is not supported, only BPE");
-        if (!IsByteLevel(root))
+        if (model.TryGetProperty("type", out var type) && (type.ValueKind != JsonValueKind.String || type.GetString() != "BPE"))
+            throw new InvalidDataException($"'{path}': model type {type.GetRawText()} is not supported, only \"BPE\"");
+        if (!TokenizerJsonParts.Mentions(root, "ByteLevel"))
             throw new InvalidDataException($"'{path}': only byte-level BPE is supported (no ByteLevel pre-tokenizer or decoder)");
         if (!model.TryGetProperty("vocab", out var vocabElement))
             throw new InvalidDataException($"'{path}' has no 'model.vocab'");
@@ -64,7 +64,8 @@ internal static class TokenizerJsonReader
         foreach (var token in added.EnumerateArray())
         {
             if (token.ValueKind != JsonValueKind.Object
-                || !token.TryGetProperty("id", out var idElement) || !idElement.TryGetInt32(out int id) || id < 0
+                || !token.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.Number
+                || !idElement.TryGetInt32(out int id) || id < 0
                 || !token.TryGetProperty("content", out var contentElement) || contentElement.ValueKind != JsonValueKind.String
                 || string.IsNullOrEmpty(contentElement.GetString()))
                 throw new InvalidDataException($"'{path}': an added token needs a non-negative 'id' and a non-empty 'content': {token.GetRawText()}");
@@ -76,15 +77,4 @@ internal static class TokenizerJsonReader
         }
         return special;
     }
-
-    private static bool IsByteLevel(JsonElement root) =>
-        new[] { "pre_tokenizer", "decoder" }.Any(name => root.TryGetProperty(name, out var part) && MentionsByteLevel(part));
-
-    private static bool MentionsByteLevel(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => element.EnumerateObject().Any(p =>
-            (p.Name == "type" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == "ByteLevel") || MentionsByteLevel(p.Value)),
-        JsonValueKind.Array => element.EnumerateArray().Any(MentionsByteLevel),
-        _ => false,
-    };
 }

@@ -10,9 +10,6 @@ namespace Distill.Shared.Tokenization;
 /// </summary>
 public static class TokenizerLoader
 {
-    /// <summary>The <see cref="LoadedTokenizer.Kind"/> of every tokenizer this loader makes.</summary>
-    public const string ByteLevelBpeKind = "byte-level-bpe";
-
     /// <summary>Loads the tokenizer in <paramref name="folder"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder holds no tokenizer files.</exception>
@@ -23,12 +20,24 @@ public static class TokenizerLoader
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"tokenizer folder '{folder}' does not exist");
 
+        BpeVocabulary vocabulary = ReadByteLevel(folder);
+        int? eosId = ConfigEosId(folder, vocabulary.Size) ?? EndOfTextId(vocabulary);
+        return new LoadedTokenizer(Create(vocabulary), TokenizerKinds.ByteLevelBpe, vocabulary.Size, eosId, TokenizerFingerprint.Compute(vocabulary));
+    }
+
+    /// <summary>The checked byte-level BPE vocabulary of a folder, as <see cref="Load"/> reads it.</summary>
+    /// <exception cref="FileNotFoundException">The folder holds no tokenizer files.</exception>
+    /// <exception cref="InvalidDataException">A tokenizer file is malformed or inconsistent.</exception>
+    internal static BpeVocabulary ReadByteLevel(string folder)
+    {
         BpeVocabulary vocabulary = ReadVocabulary(folder);
         Check(vocabulary, folder);
-        int? eosId = ConfigEosId(folder, vocabulary.Size)
-            ?? (vocabulary.Vocab.TryGetValue(ByteLevelBpeTrainerOptions.EndOfText, out int id) ? id : null);
-        return new LoadedTokenizer(Create(vocabulary), ByteLevelBpeKind, vocabulary.Size, eosId, TokenizerFingerprint.Compute(vocabulary));
+        return vocabulary;
     }
+
+    /// <summary>The id of <c>&lt;|endoftext|&gt;</c>, if the vocabulary has it.</summary>
+    internal static int? EndOfTextId(BpeVocabulary vocabulary) =>
+        vocabulary.Vocab.TryGetValue(ByteLevelBpeTrainerOptions.EndOfText, out int id) ? id : null;
 
     /// <summary>A Microsoft.ML.Tokenizers byte-level BPE over <paramref name="vocabulary"/> with GPT-2 pre-tokenisation.</summary>
     public static Tokenizer Create(BpeVocabulary vocabulary)

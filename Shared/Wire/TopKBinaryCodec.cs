@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -74,6 +75,83 @@ public static class TopKBinaryCodec
 
     public static byte[] EncodeResponse(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32)
     {
+        var buffer = new byte[checked((int)ResponseLength(result, precision))];
+        var writer = new FixedBufferWriter(buffer);
+        foreach (var _ in WriteResponse(result, precision, writer))
+        {
+        }
+        return buffer;
+    }
+
+    /// <summary>The size in bytes of the encoded answer.</summary>
+    public static long ResponseLength(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        long positions = result.Positions;
+        return ResponseHeader(result, precision).Length + (4L * result.K + (int)precision * (result.K + 1L)) * positions;
+    }
+
+    /// <summary>
+    /// Writes the encoded answer to <paramref name="destination"/> in pieces of about <paramref name="pieceBytes"/>,
+    /// yielding the bytes written so far after each, so that a caller can flush a piece before the next is encoded
+    /// (an answer streamed in bounded memory). Enumerate it to the end to write the whole answer.
+    /// </summary>
+    public static IEnumerable<long> WriteResponse(TopKResult result, LogprobPrecision precision, IBufferWriter<byte> destination, int pieceBytes = 1 << 16)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pieceBytes);
+        var header = ResponseHeader(result, precision);
+        destination.Write(header);
+        long written = header.Length;
+        long piece = written;
+        var k = result.K;
+        var width = (int)precision;
+        // Ids, then log-probs, then next-token log-probs, each sequence by sequence, in runs of whole positions.
+        for (var section = 0; section < 3; section++)
+        {
+            var bytesPerPosition = section switch { 0 => 4 * k, 1 => width * k, _ => width };
+            var valuesPerPosition = section == 2 ? 1 : k;
+            var run = Math.Max(1, pieceBytes / Math.Max(1, bytesPerPosition));
+            foreach (var sequence in result.Sequences)
+            {
+                for (var start = 0; start < sequence.Length; start += run)
+                {
+                    var count = Math.Min(run, sequence.Length - start);
+                    var bytes = count * bytesPerPosition;
+                    var target = destination.GetSpan(bytes)[..bytes];
+                    var from = start * valuesPerPosition;
+                    var values = count * valuesPerPosition;
+                    switch (section)
+                    {
+                        case 0:
+                            WriteInt32s(target, sequence.Ids.AsSpan(from, values));
+                            break;
+                        case 1:
+                            WriteFloats(target, sequence.Logprobs.AsSpan(from, values), precision);
+                            break;
+                        default:
+                            WriteFloats(target, sequence.NextTokenLogprobs.AsSpan(from, values), precision);
+                            break;
+                    }
+                    destination.Advance(bytes);
+                    written += bytes;
+                    if (written - piece >= pieceBytes)
+                    {
+                        piece = written;
+                        yield return written;
+                    }
+                }
+            }
+        }
+        if (written > piece)
+        {
+            yield return written;
+        }
+    }
+
+    /// <summary>Everything before the ids: magic, width, k, n, lengths, model, version, padding to a multiple of 4.</summary>
+    private static byte[] ResponseHeader(TopKResult result, LogprobPrecision precision)
+    {
         ArgumentNullException.ThrowIfNull(result);
         if (precision is not (LogprobPrecision.Float32 or LogprobPrecision.Float16))
         {
@@ -81,44 +159,25 @@ public static class TopKBinaryCodec
         }
         var model = Encoding.UTF8.GetBytes(result.Model);
         var version = Encoding.UTF8.GetBytes(result.Version);
-        var k = result.K;
-        long positions = result.Positions;
-        var width = (int)precision;
         var header = 16 + 4 * result.Sequences.Count + 4 + model.Length + 4 + version.Length;
-        var padding = (4 - header % 4) % 4;
-        var buffer = new byte[checked(header + padding + 4 * positions * k + width * positions * k + width * positions)];
+        var buffer = new byte[header + (4 - header % 4) % 4];
         var span = buffer.AsSpan();
-
         ResponseMagic.CopyTo(span);
         span[4] = (byte)precision;
-        BinaryPrimitives.WriteInt32LittleEndian(span[8..], k);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], result.K);
         BinaryPrimitives.WriteInt32LittleEndian(span[12..], result.Sequences.Count);
         var offset = 16;
         foreach (var sequence in result.Sequences)
         {
-            if (sequence.K != k)
+            if (sequence.K != result.K)
             {
-                throw new ArgumentException($"A sequence has k = {sequence.K} in an answer with k = {k}.", nameof(result));
+                throw new ArgumentException($"A sequence has k = {sequence.K} in an answer with k = {result.K}.", nameof(result));
             }
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], sequence.Length);
             offset += 4;
         }
         offset = WriteString(span, offset, model);
-        offset = WriteString(span, offset, version) + padding;
-
-        foreach (var sequence in result.Sequences)
-        {
-            WriteInt32s(span[offset..], sequence.Ids.AsSpan(0, sequence.Length * k));
-            offset += 4 * sequence.Length * k;
-        }
-        foreach (var sequence in result.Sequences)
-        {
-            offset += WriteFloats(span[offset..], sequence.Logprobs.AsSpan(0, sequence.Length * k), precision);
-        }
-        foreach (var sequence in result.Sequences)
-        {
-            offset += WriteFloats(span[offset..], sequence.NextTokenLogprobs.AsSpan(0, sequence.Length), precision);
-        }
+        WriteString(span, offset, version);
         return buffer;
     }
 
@@ -216,6 +275,18 @@ public static class TopKBinaryCodec
             }
         }
         return 4 * values.Length;
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> over an array of exactly the right size.</summary>
+    private sealed class FixedBufferWriter(byte[] buffer) : IBufferWriter<byte>
+    {
+        private int written;
+
+        public void Advance(int count) => written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(written);
     }
 
     private ref struct SpanReader(ReadOnlySpan<byte> bytes)

@@ -32,19 +32,38 @@ public static class ContentNegotiation
         };
     }
 
-    /// <summary>Binary when Accept names the top-k media type (float16 with <c>precision=float16</c>), else JSON.</summary>
+    /// <summary>
+    /// Binary when Accept names the top-k media type with a quality above zero and no lower than JSON's (the most
+    /// specific range that matches JSON, wildcards included, gives JSON's quality); float16 with <c>precision=float16</c>.
+    /// JSON otherwise, also when Accept names nothing this server writes.
+    /// </summary>
     public static (WireEncoding Encoding, LogprobPrecision Precision) AnswerEncoding(HttpRequest request)
     {
-        foreach (var accepted in request.GetTypedHeaders().Accept)
+        var accept = request.GetTypedHeaders().Accept;
+        var binary = accept
+            .Where(a => string.Equals(a.MediaType.Value, WireMediaTypes.TopKBinary, StringComparison.OrdinalIgnoreCase))
+            .MaxBy(a => a.Quality ?? 1);
+        if (binary is null || (binary.Quality ?? 1) <= 0 || JsonQuality(accept) > (binary.Quality ?? 1))
         {
-            if (string.Equals(accepted.MediaType.Value, WireMediaTypes.TopKBinary, StringComparison.OrdinalIgnoreCase))
+            return (WireEncoding.Json, LogprobPrecision.Float32);
+        }
+        var float16 = binary.Parameters.Any(p =>
+            p.Name.Equals(WireMediaTypes.PrecisionParameter, StringComparison.OrdinalIgnoreCase)
+            && p.Value.Equals(WireMediaTypes.Float16, StringComparison.OrdinalIgnoreCase));
+        return (WireEncoding.Binary, float16 ? LogprobPrecision.Float16 : LogprobPrecision.Float32);
+    }
+
+    /// <summary>The quality of the most specific range matching application/json (RFC 9110 §12.5.1); 0 when none does.</summary>
+    private static double JsonQuality(IList<MediaTypeHeaderValue> accept)
+    {
+        foreach (var range in new[] { WireMediaTypes.Json, "application/*", "*/*" })
+        {
+            var matching = accept.Where(a => string.Equals(a.MediaType.Value, range, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matching.Count > 0)
             {
-                var precision = accepted.Parameters.Any(p =>
-                    p.Name.Equals(WireMediaTypes.PrecisionParameter, StringComparison.OrdinalIgnoreCase)
-                    && p.Value.Equals(WireMediaTypes.Float16, StringComparison.OrdinalIgnoreCase));
-                return (WireEncoding.Binary, precision ? LogprobPrecision.Float16 : LogprobPrecision.Float32);
+                return matching.Max(a => a.Quality ?? 1);
             }
         }
-        return (WireEncoding.Json, LogprobPrecision.Float32);
+        return 0;
     }
 }

@@ -14,6 +14,22 @@ public static class Problems
     public static ProblemHttpResult TooLarge(long limit) =>
         TypedResults.Problem($"The body is larger than {limit} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.");
 
+    public static ProblemHttpResult AnswerTooLarge(long bytes, long limit) =>
+        TypedResults.Problem($"The answer would take {bytes} bytes of memory; one request may take at most {limit} bytes (the work budget, WorkBudgetBytes). Send fewer positions or a smaller k.",
+            statusCode: StatusCodes.Status413PayloadTooLarge, title: "The answer is too large.");
+
+    public static ProblemHttpResult BodiesBusy(HttpContext context, long budget, int retryAfterSeconds)
+    {
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem($"The request bodies being read take the whole body budget of {budget} bytes (BodyBudgetBytes); retry after {retryAfterSeconds} s.",
+            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many request bodies at once.");
+    }
+
+    /// <summary>The upload stopped (connection closed or reset) or was slower than the minimum data rate; the client will rarely see this.</summary>
+    public static ProblemHttpResult UploadEnded(Exception error) =>
+        TypedResults.Problem($"The upload ended early: {error.Message}",
+            statusCode: error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest, title: "The request body did not arrive.");
+
     public static ProblemHttpResult UnsupportedMediaType(string? contentType, params string[] supported) =>
         TypedResults.Problem($"Content-Type '{contentType}' is not supported; use {string.Join(" or ", supported)}.",
             statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type.");

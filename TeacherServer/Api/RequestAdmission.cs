@@ -1,46 +1,130 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Distill.Shared.Wire;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Memory;
 using Distill.TeacherServer.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Distill.TeacherServer.Api;
 
 /// <summary>
-/// The steps every model endpoint takes before running: the model exists, the body decodes, the model's queue
-/// admits the request (a lease on the version being served), and the request is valid for that version.
+/// The steps every model endpoint takes before running, cheapest first, so that nothing is read or held for a request
+/// that will be refused: the model exists (404), the claimed length is allowed (413), the media type is read (415), the
+/// model name's queue has room (429, a lease on the version being served); then the body is read within the body budget
+/// (429 when exhausted), decoded and validated against that version (400); last the answer's bytes are taken from the
+/// work budget, waiting behind earlier requests (413 when the answer alone is larger than the budget).
 /// </summary>
 public static class RequestAdmission
 {
+    /// <param name="answerBytes">The managed memory the answer will hold, taken from the work budget until the response is sent.</param>
     public static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
         string name,
         HttpContext context,
         ModelRegistry registry,
+        MemoryBudgets budgets,
         TeacherServerOptions settings,
-        Func<HttpRequest, long, CancellationToken, Task<BodyRead<TRequest>>> read,
+        RequestDecoder<TRequest> decoder,
         Func<TRequest, LoadedModel, string?> validate,
+        Func<TRequest, LoadedModel, long> answerBytes,
+        ILogger logger,
         CancellationToken cancellation) where TRequest : class
     {
+        var http = context.Request;
         if (registry.Find(name) is null)
         {
             return Admission<TRequest>.Refused(Problems.UnknownModel(name));
         }
-        var body = await read(context.Request, settings.MaxRequestBytes, cancellation);
-        if (body.Failed)
+        if (http.ContentLength > budgets.MaxBodyBytes)
         {
-            return Admission<TRequest>.Refused(body.Problem);
+            return Admission<TRequest>.Refused(Problems.TooLarge(budgets.MaxBodyBytes));
         }
-
+        if (decoder.Encoding(http) is not { } encoding)
+        {
+            return Admission<TRequest>.Refused(Problems.UnsupportedMediaType(http.ContentType, decoder.MediaTypes));
+        }
         var outcome = registry.TryAcquire(name, admit: true, out var lease);
         if (outcome != LeaseOutcome.Acquired)
         {
             return Admission<TRequest>.Refused(QueueRefusal(outcome, context, name, settings));
         }
-        if (validate(body.Request, lease!.Model) is { } problem)
+
+        var body = new BudgetCharge(budgets.Bodies);
+        var work = new BudgetCharge(budgets.Work);
+        context.Response.RegisterForDispose(work); // the answer is written after the handler returns
+        ProblemHttpResult? refusal = null;
+        var admitted = false;
+        try
         {
-            lease.Dispose();
-            return Admission<TRequest>.Refused(Problems.BadRequest(problem));
+            var read = await ReadAsync(context, budgets, settings, decoder, encoding, body, name, logger, cancellation);
+            if (read.Request is not { } request)
+            {
+                refusal = read.Problem!;
+            }
+            else if (validate(request, lease!.Model) is { } invalid)
+            {
+                refusal = Problems.BadRequest(invalid);
+            }
+            else if (answerBytes(request, lease.Model) is var bytes && bytes > budgets.Work.Capacity)
+            {
+                TeacherMetrics.AnswersTooLarge.WithLabels(name).Inc();
+                refusal = Problems.AnswerTooLarge(bytes, budgets.Work.Capacity);
+            }
+            else
+            {
+                await work.AddAsync(bytes, cancellation);
+                admitted = true;
+                return new Admission<TRequest>(request, lease, body, null);
+            }
         }
-        return new Admission<TRequest>(body.Request, lease, null);
+        finally
+        {
+            if (!admitted)
+            {
+                work.Dispose();
+                body.Dispose();
+                lease!.Dispose();
+            }
+        }
+        return Admission<TRequest>.Refused(refusal!);
+    }
+
+    private static async Task<BodyRead<TRequest>> ReadAsync<TRequest>(HttpContext context, MemoryBudgets budgets, TeacherServerOptions settings,
+        RequestDecoder<TRequest> decoder, WireEncoding encoding, BudgetCharge charge, string name, ILogger logger, CancellationToken cancellation)
+        where TRequest : class
+    {
+        var received = await RequestBody.ReadAsync(context.Request, charge, budgets.MaxBodyBytes, cancellation);
+        switch (received.Outcome)
+        {
+            case BodyOutcome.TooLarge:
+                return new(null, Problems.TooLarge(budgets.MaxBodyBytes));
+            case BodyOutcome.BudgetExhausted:
+                TeacherMetrics.Rejected.WithLabels(name).Inc();
+                return new(null, Problems.BodiesBusy(context, budgets.Bodies.Capacity, settings.RetryAfterSeconds));
+            case BodyOutcome.EndedEarly:
+                logger.LogInformation("The upload of {Method} {Path} ended early: {Reason}", context.Request.Method, context.Request.Path, received.Error!.Message);
+                return new(null, Problems.UploadEnded(received.Error));
+        }
+        TRequest? request;
+        try
+        {
+            request = decoder.Decode(received.Bytes, encoding);
+        }
+        catch (Exception e) when (e is JsonException or WireFormatException)
+        {
+            return new(null, Problems.BadRequest($"The body is not a valid request: {e.Message}"));
+        }
+        if (request is null)
+        {
+            return new(null, Problems.BadRequest("The body is empty or null."));
+        }
+        // From here on the decoded ids, not the raw bytes, are what the request holds.
+        if (!charge.TryResize(decoder.DecodedBytes(request)))
+        {
+            TeacherMetrics.Rejected.WithLabels(name).Inc();
+            return new(null, Problems.BodiesBusy(context, budgets.Bodies.Capacity, settings.RetryAfterSeconds));
+        }
+        return new(request, null);
     }
 
     private static ProblemHttpResult QueueRefusal(LeaseOutcome outcome, HttpContext context, string name, TeacherServerOptions settings)
@@ -54,12 +138,25 @@ public static class RequestAdmission
     }
 }
 
-/// <summary>An admitted request with the lease the caller must dispose, or the problem that refused it.</summary>
-public sealed record Admission<TRequest>(TRequest? Request, ModelLease? Lease, ProblemHttpResult? Problem) where TRequest : class
+/// <summary>
+/// An admitted request with what it holds until disposed (the model lease, its queue slot and the body budget of its
+/// token ids; its work budget is given back when the response has been sent), or the problem that refused it.
+/// </summary>
+public sealed record Admission<TRequest>(TRequest? Request, ModelLease? Lease, BudgetCharge? Body, ProblemHttpResult? Problem) : IDisposable
+    where TRequest : class
 {
     [MemberNotNullWhen(true, nameof(Problem))]
     [MemberNotNullWhen(false, nameof(Request), nameof(Lease))]
     public bool Failed => Problem is not null;
 
-    public static Admission<TRequest> Refused(ProblemHttpResult problem) => new(null, null, problem);
+    public static Admission<TRequest> Refused(ProblemHttpResult problem) => new(null, null, null, problem);
+
+    public void Dispose()
+    {
+        Body?.Dispose();
+        Lease?.Dispose();
+    }
 }
+
+/// <summary>A decoded request, or the problem that stopped its reading or decoding.</summary>
+public sealed record BodyRead<T>(T? Request, ProblemHttpResult? Problem) where T : class;

@@ -3,6 +3,7 @@ using Distill.Shared.Wire;
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Generation;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Memory;
 using Distill.TeacherServer.Models;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -42,75 +43,73 @@ public static class TeacherApi
     public static Ok<ModelList> ListModels(ModelRegistry registry) =>
         TypedResults.Ok(new ModelList(registry.Models.Select(m => m.Info).ToArray()));
 
-    public static async Task<Results<Ok<TopKResponse>, FileContentHttpResult, ProblemHttpResult>> TopK(
-        string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
+    public static async Task<Results<TopKAnswer, ProblemHttpResult>> TopK(string name, HttpContext context, ModelRegistry registry,
+        MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        var admission = await RequestAdmission.AdmitAsync(name, context, registry, settings, WireRequestReader.ReadTopKAsync,
-            (request, model) => RequestValidation.TopK(request, model, settings.MaxK), cancellation);
+        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, TopKRequestDecoder.Instance,
+            (request, model) => RequestValidation.TopK(request, model, settings.MaxK), TopKAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {
             return admission.Problem;
         }
         var request = admission.Request;
-        using (var lease = admission.Lease)
+        var served = admission.Lease.Model;
+        var started = Stopwatch.GetTimestamp();
+        var rows = admission.Lease.SubmitLast(request.Sequences.Select(s => new RowWork(s, request.K, request.Temperature, false, cancellation)).ToArray());
+        RowResult[] results;
+        try
         {
-            var served = lease.Model;
-            var started = Stopwatch.GetTimestamp();
-            var rows = request.Sequences
-                .Select(s => served.Batcher.Submit(new RowWork(s, request.K, request.Temperature, false, cancellation)))
-                .ToArray();
-            RowResult[] results;
-            try
-            {
-                results = await Task.WhenAll(rows);
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
-            {
-                return Problems.Unavailable($"Model '{served.Name}' failed to run the batch: {e.Message}");
-            }
-            var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray());
-
-            TeacherMetrics.RequestSeconds.WithLabels(served.Name, "topk").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(answer.Positions);
-            var (answerEncoding, precision) = ContentNegotiation.AnswerEncoding(context.Request);
-            TeacherMetrics.TopKRequests.WithLabels(served.Name, answerEncoding == WireEncoding.Binary ? "binary" : "json").Inc();
-            return answerEncoding == WireEncoding.Binary
-                ? TypedResults.Bytes(TopKBinaryCodec.EncodeResponse(answer, precision), WireMediaTypes.TopKBinary)
-                : TypedResults.Ok(TopKResponse.From(answer));
+            results = await Task.WhenAll(rows);
         }
+        catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
+        {
+            return Problems.Unavailable($"Model '{served.Name}' failed to run the batch: {e.Message}");
+        }
+        var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray());
+
+        TeacherMetrics.RequestSeconds.WithLabels(served.Name, "topk").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(answer.Positions);
+        var (answerEncoding, precision) = ContentNegotiation.AnswerEncoding(context.Request);
+        TeacherMetrics.TopKRequests.WithLabels(served.Name, answerEncoding == WireEncoding.Binary ? "binary" : "json").Inc();
+        return new TopKAnswer(answer, answerEncoding, precision);
     }
 
-    public static async Task<Results<Ok<GenerateResponse>, ProblemHttpResult>> Generate(
-        string name, HttpContext context, ModelRegistry registry, IOptions<TeacherServerOptions> options, CancellationToken cancellation)
+    /// <summary>What a top-k answer holds until it is sent: ids, log-probs and next-token log-probs of every position (the float32 binary payload).</summary>
+    public static long TopKAnswerBytes(TopKRequest request, LoadedModel model) =>
+        request.Sequences.Sum(s => (long)s.Length) * TopKBinaryCodec.BytesPerPosition(request.K, LogprobPrecision.Float32);
+
+    /// <summary>What a generate request holds while it runs: per prompt, the last logits and the sampler's probabilities (12 bytes a vocabulary entry) and its growing sequence.</summary>
+    public static long GenerateAnswerBytes(GenerateRequest request, LoadedModel model) =>
+        request.Prompts.Length * (12L * model.VocabSize + 16L * model.ContextLength);
+
+    public static async Task<Results<Ok<GenerateResponse>, ProblemHttpResult>> Generate(string name, HttpContext context, ModelRegistry registry,
+        MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        var admission = await RequestAdmission.AdmitAsync(name, context, registry, settings, WireRequestReader.ReadGenerateAsync,
-            (request, model) => RequestValidation.Generate(request, model, settings.MaxNewTokens), cancellation);
+        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, GenerateRequestDecoder.Instance,
+            (request, model) => RequestValidation.Generate(request, model, settings.MaxNewTokens), GenerateAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {
             return admission.Problem;
         }
         var request = admission.Request;
-        using (var lease = admission.Lease)
+        var served = admission.Lease.Model;
+        var started = Stopwatch.GetTimestamp();
+        var seed = request.Seed ?? Random.Shared.Next();
+        Completion[] completions;
+        try
         {
-            var served = lease.Model;
-            var started = Stopwatch.GetTimestamp();
-            var seed = request.Seed ?? Random.Shared.Next();
-            Completion[] completions;
-            try
-            {
-                completions = await Task.WhenAll(request.Prompts.Select((prompt, i) =>
-                    Sampling.CompleteAsync(served, prompt, request, unchecked(seed + i), cancellation)));
-            }
-            catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
-            {
-                return Problems.Unavailable($"Model '{served.Name}' failed to run a generation step: {e.Message}");
-            }
-            TeacherMetrics.RequestSeconds.WithLabels(served.Name, "generate").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            TeacherMetrics.GenerateRequests.WithLabels(served.Name).Inc();
-            TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(completions.Sum(c => c.Tokens.Length));
-            return TypedResults.Ok(new GenerateResponse(served.Name, served.Version, seed, completions));
+            completions = await Task.WhenAll(request.Prompts.Select((prompt, i) =>
+                Sampling.CompleteAsync(served, prompt, request, unchecked(seed + i), cancellation)));
         }
+        catch (Exception e) when (e is OnnxRuntimeException or ObjectDisposedException)
+        {
+            return Problems.Unavailable($"Model '{served.Name}' failed to run a generation step: {e.Message}");
+        }
+        TeacherMetrics.RequestSeconds.WithLabels(served.Name, "generate").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        TeacherMetrics.GenerateRequests.WithLabels(served.Name).Inc();
+        TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(completions.Sum(c => c.Tokens.Length));
+        return TypedResults.Ok(new GenerateResponse(served.Name, served.Version, seed, completions));
     }
 }

@@ -9,7 +9,8 @@ namespace Distill.TeacherServer.Batching;
 /// <summary>
 /// Merges rows of concurrent requests for one model version into ORT runs of at most
 /// <c>maxBatchTokens</c> padded tokens, in arrival order, and hands each row its slice of the result.
-/// Rows may differ in k and τ: a run uses the largest k and a τ per row.
+/// Rows may differ in k and τ: a run uses the largest k and a τ per row. A batch under budget waits up to the batch
+/// window for more rows, but only while a request that may still submit rows is expected (<see cref="Expect"/>).
 /// </summary>
 public sealed class DynamicBatcher
 {
@@ -18,9 +19,9 @@ public sealed class DynamicBatcher
     private readonly int maxBatchTokens;
     private readonly TimeSpan window;
     private readonly ILogger logger;
-    private readonly Channel<RowWork> queue = Channel.CreateUnbounded<RowWork>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<RowWork[]> queue = Channel.CreateUnbounded<RowWork[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task worker;
-    private int queuedRows;
+    private int expected;
 
     public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger)
     {
@@ -33,19 +34,31 @@ public sealed class DynamicBatcher
         worker = Task.Run(RunAsync);
     }
 
-    public int QueuedRows => Volatile.Read(ref queuedRows);
+    public Task<RowResult> Submit(RowWork row) => Submit([row])[0];
 
-    public Task<RowResult> Submit(RowWork row)
+    /// <summary>Queues rows together: the worker sees all of them or none, so one request's rows share a run.</summary>
+    public Task<RowResult>[] Submit(IReadOnlyList<RowWork> rows)
     {
-        Interlocked.Increment(ref queuedRows);
-        TeacherMetrics.QueueDepth.WithLabels(modelName).Inc();
-        if (!queue.Writer.TryWrite(row))
+        var group = rows.ToArray();
+        TeacherMetrics.QueueDepth.WithLabels(modelName).Inc(group.Length);
+        if (!queue.Writer.TryWrite(group))
         {
-            Dequeued(1);
-            row.Completion.TrySetException(new ObjectDisposedException(nameof(DynamicBatcher), "The model version is being unloaded."));
+            Dequeued(group.Length);
+            foreach (var row in group)
+            {
+                row.Completion.TrySetException(new ObjectDisposedException(nameof(DynamicBatcher), "The model version is being unloaded."));
+            }
         }
-        return row.Completion.Task;
+        return group.Select(r => r.Completion.Task).ToArray();
     }
+
+    /// <summary>Counts a request that may still submit rows: while one is counted, a batch under budget waits for more.</summary>
+    public void Expect() => Interlocked.Increment(ref expected);
+
+    /// <summary>The request counted by <see cref="Expect"/> will submit no more rows.</summary>
+    public void Unexpect() => Interlocked.Decrement(ref expected);
+
+    private bool MoreExpected => Volatile.Read(ref expected) > 0;
 
     /// <summary>Finishes the queued rows, then stops.</summary>
     public Task StopAsync()
@@ -60,7 +73,7 @@ public sealed class DynamicBatcher
         while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
         {
             Drain(pending);
-            if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens)
+            if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
             {
                 await WaitForMoreAsync(pending);
             }
@@ -74,9 +87,9 @@ public sealed class DynamicBatcher
 
     private void Drain(List<RowWork> pending)
     {
-        while (queue.Reader.TryRead(out var row))
+        while (queue.Reader.TryRead(out var group))
         {
-            pending.Add(row);
+            pending.AddRange(group);
         }
     }
 
@@ -85,7 +98,7 @@ public sealed class DynamicBatcher
         using var timeout = new CancellationTokenSource(window);
         try
         {
-            while (PaddedTokens(pending) < maxBatchTokens && await queue.Reader.WaitToReadAsync(timeout.Token))
+            while (PaddedTokens(pending) < maxBatchTokens && MoreExpected && await queue.Reader.WaitToReadAsync(timeout.Token))
             {
                 Drain(pending);
             }
@@ -127,7 +140,6 @@ public sealed class DynamicBatcher
 
     private void Dequeued(int rows)
     {
-        Interlocked.Add(ref queuedRows, -rows);
         TeacherMetrics.QueueDepth.WithLabels(modelName).Dec(rows);
     }
 

@@ -14,6 +14,8 @@ public static class CommandLineSwitches
         ["--max-batch-tokens"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.MaxBatchTokens)}",
         ["--max-queue"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.MaxQueue)}",
         ["--max-request-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.MaxRequestBytes)}",
+        ["--work-budget-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.WorkBudgetBytes)}",
+        ["--body-budget-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BodyBudgetBytes)}",
         ["--api-key"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ApiKey)}",
         ["--batch-window-ms"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BatchWindowMilliseconds)}",
     };

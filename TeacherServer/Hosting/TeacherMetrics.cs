@@ -18,7 +18,7 @@ public static class TeacherMetrics
         new CounterConfiguration { LabelNames = ["model"] });
 
     public static readonly Counter Rejected = Metrics.CreateCounter(
-        "distill_requests_rejected_total", "Requests refused with 429 because the model's queue was full.",
+        "distill_requests_rejected_total", "Requests refused with 429: the model's queue was full, or request bodies took the whole body budget.",
         new CounterConfiguration { LabelNames = ["model"] });
 
     public static readonly Histogram BatchRows = Metrics.CreateHistogram(
@@ -47,6 +47,22 @@ public static class TeacherMetrics
 
     public static readonly Counter ModelLoadFailures = Metrics.CreateCounter(
         "distill_model_load_failures_total", "Model folders rejected as corrupt or incompatible.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Gauge BudgetBytes = Metrics.CreateGauge(
+        "distill_budget_bytes", "Capacity of a memory budget: work (answers in flight) or body (request bodies and their token ids).",
+        new GaugeConfiguration { LabelNames = ["budget"] });
+
+    public static readonly Gauge BudgetInUse = Metrics.CreateGauge(
+        "distill_budget_in_use_bytes", "Bytes of a memory budget held by requests.",
+        new GaugeConfiguration { LabelNames = ["budget"] });
+
+    public static readonly Gauge BudgetWaiting = Metrics.CreateGauge(
+        "distill_budget_waiting_requests", "Requests waiting for their share of a memory budget.",
+        new GaugeConfiguration { LabelNames = ["budget"] });
+
+    public static readonly Counter AnswersTooLarge = Metrics.CreateCounter(
+        "distill_answers_too_large_total", "Requests refused with 413 because their answer alone exceeds the work budget.",
         new CounterConfiguration { LabelNames = ["model"] });
 
     public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("distill_models_loaded", "Models being served.");

@@ -32,13 +32,39 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxQueue { get; set; } = 256;
 
-    /// <summary>How long the batcher waits for more rows when a batch is under budget; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
+    /// <summary>How long the batcher waits for more rows when a batch is under budget and another admitted request may still submit rows; 0 runs at once (rows that arrive during a run still form the next batch).</summary>
     [Range(0, 10_000)]
     public double BatchWindowMilliseconds { get; set; } = 1;
 
     /// <summary>Largest request body; a bigger one gets 413.</summary>
     [Range(1, long.MaxValue)]
     public long MaxRequestBytes { get; set; } = 64L << 20;
+
+    /// <summary>
+    /// Bytes the answers in flight may take (top-k: positions × (8k + 4)); a request beyond it waits within the queue
+    /// bound, one whose answer alone is larger gets 413. 0: an eighth of the memory the GC may use.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long WorkBudgetBytes { get; set; }
+
+    /// <summary>
+    /// Bytes the request bodies being read, and then their decoded token ids, may take; a request that finds it
+    /// exhausted gets 429. It also caps MaxRequestBytes. 0: a sixteenth of the memory the GC may use.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long BodyBudgetBytes { get; set; }
+
+    /// <summary>An upload slower than this (after a grace period) is dropped with 408.</summary>
+    [Range(1, long.MaxValue)]
+    public double MinRequestBodyBytesPerSecond { get; set; } = 16 * 1024;
+
+    /// <summary>A client reading the answer slower than this (after a grace period) is disconnected, so it cannot hold the work budget.</summary>
+    [Range(1, long.MaxValue)]
+    public double MinResponseBytesPerSecond { get; set; } = 16 * 1024;
+
+    /// <summary>Grace period of both minimum data rates.</summary>
+    [Range(1, 3600)]
+    public int DataRateGraceSeconds { get; set; } = 5;
 
     /// <summary>Largest max_new_tokens of a generate request.</summary>
     [Range(1, 1_000_000)]

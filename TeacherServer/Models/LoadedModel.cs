@@ -1,3 +1,4 @@
+using Distill.Shared.Tokenization;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Onnx;
@@ -12,14 +13,12 @@ namespace Distill.TeacherServer.Models;
 public sealed class LoadedModel
 {
     private readonly TeacherSession session;
-    private readonly int maxAdmitted;
     private readonly ILogger logger;
     private readonly TaskCompletionSource disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int references = 1;
-    private int admitted;
 
-    public LoadedModel(TeacherManifest manifest, string version, int vocabSize, TokenizerFacts? tokenizer,
-        TeacherSession session, DynamicBatcher batcher, int maxAdmitted, ILogger logger)
+    public LoadedModel(TeacherManifest manifest, string version, int vocabSize, TokenizerDescription tokenizer,
+        TeacherSession session, DynamicBatcher batcher, ILogger logger)
     {
         Manifest = manifest;
         Version = version;
@@ -27,7 +26,6 @@ public sealed class LoadedModel
         Tokenizer = tokenizer;
         this.session = session;
         Batcher = batcher;
-        this.maxAdmitted = maxAdmitted;
         this.logger = logger;
     }
 
@@ -41,9 +39,9 @@ public sealed class LoadedModel
 
     public int ContextLength => Manifest.ContextLength;
 
-    public int? EosId => Manifest.EosId ?? Tokenizer?.EosId;
+    public int? EosId => Manifest.EosId ?? Tokenizer.EosId;
 
-    public TokenizerFacts? Tokenizer { get; }
+    public TokenizerDescription Tokenizer { get; }
 
     public DynamicBatcher Batcher { get; }
 
@@ -56,7 +54,7 @@ public sealed class LoadedModel
     /// <summary>Completes once the session is disposed.</summary>
     public Task Disposed => disposed.Task;
 
-    public ModelInfo Info => new(Name, Version, VocabSize, ContextLength, Tokenizer?.Kind, Tokenizer?.Fingerprint, EosId);
+    public ModelInfo Info => new(Name, Version, VocabSize, ContextLength, Tokenizer.Kind, Tokenizer.Fingerprint, EosId);
 
     /// <summary>Adds a reference unless the version is already on its way out.</summary>
     public bool TryAddReference()
@@ -81,19 +79,6 @@ public sealed class LoadedModel
             _ = DisposeAsync();
         }
     }
-
-    /// <summary>Counts a request against the queue bound; false when the bound is reached.</summary>
-    public bool TryAdmit()
-    {
-        if (Interlocked.Increment(ref admitted) <= maxAdmitted)
-        {
-            return true;
-        }
-        Interlocked.Decrement(ref admitted);
-        return false;
-    }
-
-    public void Leave() => Interlocked.Decrement(ref admitted);
 
     private async Task DisposeAsync()
     {

@@ -51,42 +51,71 @@ public sealed class ModelFolderScanner(ModelRegistry registry, ModelLoader loade
         }
     }
 
+    /// <summary>
+    /// Loads the folder when its files changed since the last look. Any failure but cancellation rejects this folder
+    /// alone, logged once per change of its files; the other folders are scanned as if it were not there.
+    /// </summary>
     private void ScanFolder(string name, string folder)
     {
+        string stamp;
         try
         {
-            var stamp = ContentHasher.Stamp(folder);
-            if (seenStamps.TryGetValue(name, out var seen) && seen == stamp)
+            stamp = ContentHasher.Stamp(folder);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The error stands in for the stamp: the same error again is the same state of the folder.
+            if (seenStamps.TryGetValue(name, out var seenError) && seenError == "!" + e.Message)
             {
                 return;
             }
+            seenStamps[name] = "!" + e.Message;
+            Reject(name, folder, e);
+            return;
+        }
+        if (seenStamps.TryGetValue(name, out var seen) && seen == stamp)
+        {
+            return;
+        }
+        seenStamps[name] = stamp;
+        try
+        {
             var version = ContentHasher.Version(folder);
             if (registry.Find(name)?.Version == version)
             {
-                seenStamps[name] = stamp;
                 return;
             }
-            try
-            {
-                logger.LogInformation("Loading model {Model} version {Version} from {Folder}", name, version, folder);
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var model = loader.Load(folder, version);
-                logger.LogInformation("Loaded model {Model} version {Version} in {Seconds:0.00} s: vocabulary {VocabSize}, context {ContextLength}, tokenizer {Tokenizer}",
-                    name, version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, model.VocabSize, model.ContextLength, model.Tokenizer?.Kind ?? "none");
-                registry.Publish(model);
-            }
-            catch (IncompatibleModelException e)
-            {
-                TeacherMetrics.ModelLoadFailures.WithLabels(name).Inc();
-                var serving = registry.Find(name);
-                logger.LogError("Rejected model folder {Folder}: {Reason}. {Serving}", folder, e.Message.TrimEnd('.'),
-                    serving is null ? "The model is not served." : $"Version {serving.Version} keeps serving.");
-            }
-            seenStamps[name] = stamp;
+            logger.LogInformation("Loading model {Model} version {Version} from {Folder}", name, version, folder);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var model = loader.Load(folder, version);
+            logger.LogInformation("Loaded model {Model} version {Version} in {Seconds:0.00} s: vocabulary {VocabSize}, context {ContextLength}, tokenizer {Tokenizer}",
+                name, version, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, model.VocabSize, model.ContextLength, model.Tokenizer.Kind);
+            registry.Publish(model);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (OperationCanceledException)
         {
-            logger.LogWarning("Model folder {Folder} could not be read ({Reason}); it will be retried", folder, e.Message);
+            seenStamps.Remove(name); // not a verdict on the folder: look again next time
+            throw;
+        }
+        catch (Exception e)
+        {
+            Reject(name, folder, e);
+        }
+    }
+
+    private void Reject(string name, string folder, Exception e)
+    {
+        TeacherMetrics.ModelLoadFailures.WithLabels(name).Inc();
+        var serving = registry.Find(name);
+        var outcome = serving is null ? "The model is not served." : $"Version {serving.Version} keeps serving.";
+        if (e is IncompatibleModelException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Rejected model folder {Folder}: {Reason}. {Serving}", folder, e.Message.TrimEnd('.'), outcome);
+        }
+        else
+        {
+            // Not a failure the loader anticipated: the stack trace helps, and it is logged once per change of the files.
+            logger.LogError(e, "Rejected model folder {Folder}: {Reason}. {Serving}", folder, $"{e.GetType().Name}: {e.Message.TrimEnd('.')}", outcome);
         }
     }
 }

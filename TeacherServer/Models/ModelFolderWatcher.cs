@@ -1,11 +1,12 @@
 using System.Threading.Channels;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Memory;
 using Microsoft.Extensions.Options;
 
 namespace Distill.TeacherServer.Models;
 
 /// <summary>Rescans the models folder after file events have been quiet for the debounce time, and periodically.</summary>
-public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<TeacherServerOptions> options, ILogger<ModelFolderWatcher> logger)
+public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<TeacherServerOptions> options, MemoryBudgets budgets, ILogger<ModelFolderWatcher> logger)
     : BackgroundService
 {
     private readonly Channel<bool> changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -21,6 +22,8 @@ public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<Teac
         var settings = options.Value;
         logger.LogInformation("Watching models folder {Root}; provider {Provider}, intra-op threads {Threads}, max k {MaxK}, max batch tokens {MaxBatchTokens}, max queue {MaxQueue}, API key {ApiKey}",
             scanner.Root, settings.ExecutionProvider, settings.IntraOpThreads, settings.MaxK, settings.MaxBatchTokens, settings.MaxQueue, settings.ApiKey is null ? "off" : "on");
+        logger.LogInformation("Memory the GC may use {Available} bytes; work budget {Work} bytes, body budget {Bodies} bytes, largest body {MaxBody} bytes",
+            MemoryBudgets.AvailableMemoryBytes, budgets.Work.Capacity, budgets.Bodies.Capacity, budgets.MaxBodyBytes);
         using var watcher = TryWatch(scanner.Root);
 
         var debounce = TimeSpan.FromMilliseconds(options.Value.WatchDebounceMilliseconds);

@@ -1,4 +1,5 @@
 using Distill.Shared.Onnx;
+using Distill.Shared.Tokenization;
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
@@ -26,19 +27,24 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         {
             throw new IncompatibleModelException($"{Path.GetFileName(manifest.ModelPath)} is not an ONNX model: {e.Message}", e);
         }
+        FolderConfinement.CheckExternalData(model, folder);
 
         TeacherSession session;
         using (var sessionOptions = SessionOptionsFactory.Create(settings.ExecutionProvider, settings.IntraOpThreads, folder))
         {
-            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim);
+            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit);
         }
         try
         {
             var vocabSize = TestRun(session, manifest);
             var tokenizer = TokenizerInspector.Describe(folder);
+            if (tokenizer.Problem is not null)
+            {
+                logger.LogWarning("Model {Model}: the tokenizer is reported as {Kind}: {Problem}", manifest.Name, tokenizer.Kind, tokenizer.Problem);
+            }
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
                 TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>());
-            return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, settings.MaxQueue, loggers.CreateLogger<LoadedModel>());
+            return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>());
         }
         catch
         {
@@ -66,7 +72,11 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
                     throw new IncompatibleModelException("The test run produced logits that are not finite.");
                 }
             }
-            if (manifest.VocabSize is { } configured && configured != vocabSize)
+            if (manifest.VocabLimit is { } limit && limit != vocabSize)
+            {
+                throw new IncompatibleModelException($"teacher.json's vocab_size {limit} is larger than the logits width {vocabSize}.");
+            }
+            if (manifest.VocabLimit is null && manifest.VocabSize is { } configured && configured != vocabSize)
             {
                 logger.LogWarning("Model {Model}: config vocab_size {Configured} differs from the logits width {VocabSize}; the logits width is used",
                     manifest.Name, configured, vocabSize);

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Distill.TeacherServer.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Distill.TeacherServer.Models;
 
@@ -12,11 +14,13 @@ public enum LeaseOutcome
 
 /// <summary>
 /// The published version of each model, swapped atomically. A request leases the version current when
-/// it arrives and finishes on it; a replaced or removed version is disposed when its last lease ends.
+/// it arrives and finishes on it; a replaced or removed version is disposed when its last lease ends. The queue
+/// bound counts the requests of a model name, across its versions, so a swap does not raise it.
 /// </summary>
-public sealed class ModelRegistry(ILogger<ModelRegistry> logger) : IAsyncDisposable
+public sealed class ModelRegistry(ILogger<ModelRegistry> logger, IOptions<TeacherServerOptions> options) : IAsyncDisposable
 {
     private readonly Lock gate = new();
+    private readonly ConcurrentDictionary<string, QueueSlots> queues = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, LoadedModel> models = ImmutableDictionary<string, LoadedModel>.Empty.WithComparers(StringComparer.Ordinal);
 
     public IReadOnlyCollection<LoadedModel> Models => Volatile.Read(ref models).Values.OrderBy(m => m.Name, StringComparer.Ordinal).ToArray();
@@ -25,7 +29,10 @@ public sealed class ModelRegistry(ILogger<ModelRegistry> logger) : IAsyncDisposa
 
     public LoadedModel? Find(string name) => Volatile.Read(ref models).GetValueOrDefault(name);
 
-    /// <param name="admit">Count the lease against the model's queue bound (top-k and generate requests).</param>
+    /// <summary>Requests of the model name holding a queue slot (running, waiting for memory, or being read).</summary>
+    public int Admitted(string name) => queues.TryGetValue(name, out var slots) ? slots.Admitted : 0;
+
+    /// <param name="admit">Count the lease against the model name's queue bound (top-k and generate requests).</param>
     public LeaseOutcome TryAcquire(string name, bool admit, out ModelLease? lease)
     {
         lease = null;
@@ -39,12 +46,17 @@ public sealed class ModelRegistry(ILogger<ModelRegistry> logger) : IAsyncDisposa
             {
                 continue; // retired between the lookup and the reference; the next lookup sees its successor
             }
-            if (admit && !model.TryAdmit())
+            QueueSlots? slots = null;
+            if (admit)
             {
-                model.Release();
-                return LeaseOutcome.QueueFull;
+                slots = queues.GetOrAdd(name, _ => new QueueSlots());
+                if (!slots.TryEnter(options.Value.MaxQueue))
+                {
+                    model.Release();
+                    return LeaseOutcome.QueueFull;
+                }
             }
-            lease = new ModelLease(model, admit);
+            lease = new ModelLease(model, slots);
             return LeaseOutcome.Acquired;
         }
     }

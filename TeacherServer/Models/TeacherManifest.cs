@@ -4,6 +4,7 @@ namespace Distill.TeacherServer.Models;
 /// <param name="ModelPath">The ONNX file (model.onnx unless teacher.json names another).</param>
 /// <param name="LogitsName">Name of the [B,T,V] logits output.</param>
 /// <param name="VocabSize">From config.json; the loaded model's logits width is what counts.</param>
+/// <param name="VocabLimit">teacher.json's vocab_size: only the first that many logits are served (exports pad the logits).</param>
 /// <param name="KeyValueHeads">Heads of past_key_values, used when the ONNX input does not fix them.</param>
 /// <param name="HeadDim">Width of one head, likewise.</param>
 public sealed record TeacherManifest(
@@ -12,6 +13,7 @@ public sealed record TeacherManifest(
     string ModelPath,
     string LogitsName,
     int? VocabSize,
+    int? VocabLimit,
     int ContextLength,
     int? EosId,
     int? KeyValueHeads,

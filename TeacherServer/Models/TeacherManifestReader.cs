@@ -8,7 +8,8 @@ namespace Distill.TeacherServer.Models;
 /// Reads a model folder's <c>config.json</c> (Hugging Face names, GPT-2 or Llama style) and the optional
 /// <c>teacher.json</c>, whose keys override anything: <c>model_file</c> (default: the first of
 /// <see cref="ConventionalModelFiles"/> present), <c>logits_output</c>,
-/// <c>vocab_size</c>, <c>context_length</c>, <c>eos_token_id</c>, <c>num_key_value_heads</c>, <c>head_dim</c>.
+/// <c>vocab_size</c> (only the first that many logits are served), <c>context_length</c>, <c>eos_token_id</c>,
+/// <c>num_key_value_heads</c>, <c>head_dim</c>. Files it names must lie inside the folder (<see cref="FolderConfinement"/>).
 /// </summary>
 public static class TeacherManifestReader
 {
@@ -27,7 +28,7 @@ public static class TeacherManifestReader
         var modelFile = String(overrides, "model_file")
             ?? ConventionalModelFiles.FirstOrDefault(name => File.Exists(Path.Combine(folder, name)))
             ?? DefaultModelFile;
-        var modelPath = Path.GetFullPath(Path.Combine(folder, modelFile));
+        var modelPath = FolderConfinement.Resolve(folder, modelFile, $"{OverridesFile}'s model_file");
         if (!File.Exists(modelPath))
         {
             throw new IncompatibleModelException($"The folder has no {modelFile}.");
@@ -41,12 +42,17 @@ public static class TeacherManifestReader
         {
             throw new IncompatibleModelException($"The context length {contextLength} is not positive.");
         }
+        if (Int(overrides, "vocab_size") is <= 0 and var limit)
+        {
+            throw new IncompatibleModelException($"{OverridesFile}'s vocab_size {limit} is not positive.");
+        }
         return new TeacherManifest(
             Name: Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
             Folder: folder,
             ModelPath: modelPath,
             LogitsName: String(overrides, "logits_output") ?? "logits",
-            VocabSize: Int(overrides, "vocab_size") ?? Int(config, "vocab_size"),
+            VocabSize: Int(config, "vocab_size"),
+            VocabLimit: Int(overrides, "vocab_size"),
             ContextLength: contextLength,
             EosId: Int(overrides, "eos_token_id") ?? Int(config, "eos_token_id"),
             KeyValueHeads: Int(overrides, "num_key_value_heads") ?? Int(config, "num_key_value_heads") ?? heads,

@@ -45,9 +45,10 @@ public sealed class TeacherSession : IDisposable
 
     /// <summary>Appends the top-k tail to <paramref name="model"/> and opens a session on it.</summary>
     /// <exception cref="IncompatibleModelException">The graph cannot be served.</exception>
-    public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim)
+    /// <param name="vocabLimit">Serve only the first that many logits (teacher.json's vocab_size); null serves them all.</param>
+    public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim, int? vocabLimit = null)
     {
-        TopKGraphAugmenter.Append(model, logitsName);
+        TopKGraphAugmenter.Append(model, logitsName, vocabLimit);
         InferenceSession session;
         try
         {

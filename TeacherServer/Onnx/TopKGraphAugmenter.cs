@@ -17,7 +17,8 @@ public static class TopKGraphAugmenter
     /// <summary>Optimum's name prefix of the KV-cache outputs, <c>present.{i}.key|value</c>.</summary>
     public const string PresentPrefix = "present.";
 
-    public static void Append(ModelProto model, string logitsName)
+    /// <param name="vocabLimit">When set, only the first that many logits of the vocabulary axis are served (a Slice).</param>
+    public static void Append(ModelProto model, string logitsName, int? vocabLimit = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph ?? throw new IncompatibleModelException("The model has no graph.");
@@ -43,11 +44,20 @@ public static class TopKGraphAugmenter
             }
         }
 
-        var floatLogits = logitsName;
+        var servedLogits = logitsName;
+        if (vocabLimit is { } limit)
+        {
+            graph.Initializer.Add(Int64s("distill/vocab_start", 0));
+            graph.Initializer.Add(Int64s("distill/vocab_end", limit));
+            graph.Initializer.Add(Int64s("distill/vocab_axis", 2));
+            servedLogits = "distill/vocab_logits";
+            graph.Node.Add(Node("Slice", [logitsName, "distill/vocab_start", "distill/vocab_end", "distill/vocab_axis"], [servedLogits]));
+        }
+        var floatLogits = servedLogits;
         if (logitsType.ElemType != (int)DataType.Float)
         {
             floatLogits = "distill/logits_float";
-            graph.Node.Add(Node("Cast", [logitsName], [floatLogits], OnnxProtos.Attribute("to", (long)DataType.Float)));
+            graph.Node.Add(Node("Cast", [servedLogits], [floatLogits], OnnxProtos.Attribute("to", (long)DataType.Float)));
         }
         graph.Node.Add(Node("Div", [floatLogits, TopKGraphNames.Temperature], ["distill/scaled_logits"]));
         graph.Node.Add(Node("LogSoftmax", ["distill/scaled_logits"], ["distill/logprobs"], OnnxProtos.Attribute("axis", 2)));
@@ -55,7 +65,7 @@ public static class TopKGraphAugmenter
         graph.Node.Add(Node("Cast", ["distill/topk_ids_int64"], [TopKGraphNames.TopKIds], OnnxProtos.Attribute("to", (long)DataType.Int32)));
         if (opset >= 13)
         {
-            graph.Initializer.Add(new TensorProto { Name = "distill/axis_2", DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { 2 } });
+            graph.Initializer.Add(Int64s("distill/axis_2", 2));
             graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds, "distill/axis_2"], ["distill/next_ids_3d"]));
         }
         else
@@ -87,6 +97,9 @@ public static class TopKGraphAugmenter
 
     private static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes) =>
         OnnxProtos.Node(opType, $"distill/{opType}_{outputs[0].Replace('/', '_')}", inputs, outputs, attributes);
+
+    private static TensorProto Int64s(string name, long value) =>
+        new() { Name = name, DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { value } };
 
     private static ValueInfoProto Tensor(string name, DataType type, params OnnxDimension[] dims) =>
         dims.Length == 0 ? OnnxProtos.TensorValueInfoOfAnyShape(name, type) : OnnxProtos.TensorValueInfo(name, type, dims);

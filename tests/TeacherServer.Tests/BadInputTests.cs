@@ -21,46 +21,52 @@ public sealed class BadInputTests : IDisposable
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    /// <param name="detail">Words the problem's detail must contain: it says what is wrong, not only that something is.</param>
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected, string? detail = null, string? why = null)
     {
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        Assert.True(expected == response.StatusCode, $"{why}: expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("\"status\":" + (int)expected, body);
+        if (detail is not null)
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(body);
+            var text = problem.RootElement.GetProperty("detail").GetString();
+            Assert.True(text?.Contains(detail, StringComparison.Ordinal) == true, $"{why}: the detail \"{text}\" does not say \"{detail}\"");
+        }
     }
 
-    public static TheoryData<string, string> BadTopKBodies() => new()
+    public static TheoryData<string, string, string> BadTopKBodies() => new()
     {
-        { "token id above the vocabulary", $$"""{"sequences":[[1,{{Vocab}}]],"k":2}""" },
-        { "negative token id", """{"sequences":[[1,-1]],"k":2}""" },
-        { "empty sequence", """{"sequences":[[1,2],[]],"k":2}""" },
-        { "no sequences", """{"sequences":[],"k":2}""" },
-        { "missing sequences", """{"k":2}""" },
-        { "null sequence", """{"sequences":[null],"k":2}""" },
-        { "longer than the context", $$"""{"sequences":[[{{string.Join(",", Enumerable.Repeat(1, Context + 1))}}]],"k":2}""" },
-        { "k zero", """{"sequences":[[1]],"k":0}""" },
-        { "k negative", """{"sequences":[[1]],"k":-3}""" },
-        { "k above max k", """{"sequences":[[1]],"k":17}""" },
-        { "temperature zero", """{"sequences":[[1]],"k":2,"temperature":0}""" },
-        { "temperature negative", """{"sequences":[[1]],"k":2,"temperature":-1}""" },
-        { "temperature NaN", """{"sequences":[[1]],"k":2,"temperature":"NaN"}""" },
-        { "temperature Infinity", """{"sequences":[[1]],"k":2,"temperature":"Infinity"}""" },
-        { "temperature too small to divide by", """{"sequences":[[1]],"k":2,"temperature":1e-30}""" },
-        { "malformed JSON", """{"sequences":[[1,2]""" },
-        { "wrong JSON types", """{"sequences":"abc","k":2}""" },
-        { "token id overflows int32", """{"sequences":[[99999999999]],"k":2}""" },
-        { "JSON null", "null" },
-        { "empty body", "" },
+        { "token id above the vocabulary", $$"""{"sequences":[[1,{{Vocab}}]],"k":2}""", $"sequences[0][1] = {Vocab} is not a token id" },
+        { "negative token id", """{"sequences":[[1,-1]],"k":2}""", "sequences[0][1] = -1 is not a token id" },
+        { "empty sequence", """{"sequences":[[1,2],[]],"k":2}""", "sequences[1] is empty" },
+        { "no sequences", """{"sequences":[],"k":2}""", "sequences must hold at least one sequence" },
+        { "missing sequences", """{"k":2}""", "sequences must hold at least one sequence" },
+        { "null sequence", """{"sequences":[null],"k":2}""", "sequences[0] is empty" },
+        { "longer than the context", $$"""{"sequences":[[{{string.Join(",", Enumerable.Repeat(1, Context + 1))}}]],"k":2}""", $"sequences[0] has {Context + 1} tokens" },
+        { "k zero", """{"sequences":[[1]],"k":0}""", "k = 0 is outside [1, 16]" },
+        { "k negative", """{"sequences":[[1]],"k":-3}""", "k = -3 is outside" },
+        { "k above max k", """{"sequences":[[1]],"k":17}""", "k = 17 is outside [1, 16]" },
+        { "temperature zero", """{"sequences":[[1]],"k":2,"temperature":0}""", "temperature = 0 must be finite and at least" },
+        { "temperature negative", """{"sequences":[[1]],"k":2,"temperature":-1}""", "temperature = -1 must be finite" },
+        { "temperature NaN", """{"sequences":[[1]],"k":2,"temperature":"NaN"}""", "must be finite" },
+        { "temperature Infinity", """{"sequences":[[1]],"k":2,"temperature":"Infinity"}""", "must be finite" },
+        { "temperature too small to divide by", """{"sequences":[[1]],"k":2,"temperature":1e-30}""", "must be finite and at least" },
+        { "malformed JSON", """{"sequences":[[1,2]""", "not a valid request" },
+        { "wrong JSON types", """{"sequences":"abc","k":2}""", "not a valid request" },
+        { "token id overflows int32", """{"sequences":[[99999999999]],"k":2}""", "not a valid request" },
+        { "JSON null", "null", "empty or null" },
+        { "empty body", "", "not a valid request" },
     };
 
     [Theory]
     [MemberData(nameof(BadTopKBodies))]
-    public async Task Bad_topk_json_is_400(string why, string body)
+    public async Task Bad_topk_json_is_400_saying_what_is_wrong(string why, string body, string detail)
     {
-        Assert.NotNull(why);
         await host.WaitForModelAsync("tiny");
         using var response = await host.Client.PostAsync("/v1/models/tiny/topk", Json(body));
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail, why);
     }
 
     [Fact]
@@ -130,26 +136,25 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
-    public static TheoryData<string, string> BadGenerateBodies() => new()
+    public static TheoryData<string, string, string> BadGenerateBodies() => new()
     {
-        { "empty prompt", """{"prompts":[[]]}""" },
-        { "token outside vocabulary", $$"""{"prompts":[[{{Vocab}}]]}""" },
-        { "prompt fills the context", $$"""{"prompts":[[{{string.Join(",", Enumerable.Repeat(1, Context))}}]]}""" },
-        { "zero max_new_tokens", """{"prompts":[[1]],"max_new_tokens":0}""" },
-        { "top_p zero", """{"prompts":[[1]],"top_p":0}""" },
-        { "top_p above one", """{"prompts":[[1]],"top_p":1.5}""" },
-        { "temperature zero", """{"prompts":[[1]],"temperature":0}""" },
-        { "malformed", """{"prompts":""" },
+        { "empty prompt", """{"prompts":[[]]}""", "prompts[0] is empty" },
+        { "token outside vocabulary", $$"""{"prompts":[[{{Vocab}}]]}""", $"prompts[0][0] = {Vocab} is not a token id" },
+        { "prompt fills the context", $$"""{"prompts":[[{{string.Join(",", Enumerable.Repeat(1, Context))}}]]}""", $"the most this model accepts here is {Context - 1}" },
+        { "zero max_new_tokens", """{"prompts":[[1]],"max_new_tokens":0}""", "max_new_tokens = 0 is outside" },
+        { "top_p zero", """{"prompts":[[1]],"top_p":0}""", "top_p = 0 is outside (0, 1]" },
+        { "top_p above one", """{"prompts":[[1]],"top_p":1.5}""", "top_p = 1.5 is outside (0, 1]" },
+        { "temperature zero", """{"prompts":[[1]],"temperature":0}""", "temperature = 0 must be finite" },
+        { "malformed", """{"prompts":""", "not a valid request" },
     };
 
     [Theory]
     [MemberData(nameof(BadGenerateBodies))]
-    public async Task Bad_generate_json_is_400(string why, string body)
+    public async Task Bad_generate_json_is_400_saying_what_is_wrong(string why, string body, string detail)
     {
-        Assert.NotNull(why);
         await host.WaitForModelAsync("tiny");
         using var response = await host.Client.PostAsync("/v1/models/tiny/generate", Json(body));
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, detail, why);
     }
 
     [Theory]

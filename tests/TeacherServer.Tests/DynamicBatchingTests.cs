@@ -70,4 +70,22 @@ public sealed class DynamicBatchingTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task A_requests_rows_share_one_run_and_a_lone_request_does_not_wait_for_the_window()
+    {
+        using var lone = TeacherHost.Start(
+            models => TinyOnnxModel.WriteFolder(Path.Combine(models, "lone"), vocab: 48, context: 16, seed: 23),
+            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "5000" });
+        await lone.WaitForModelAsync("lone");
+        var runs = TeacherMetrics.BatchRows.WithLabels("lone");
+        var runsBefore = runs.Count;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var answer = await TopKCalls.JsonAsync(lone.Client, "lone", new TopKRequest([[1, 2], [3, 4, 5], [6], [7, 8, 9, 10], [11]], 2, 1f));
+
+        Assert.Equal(5, answer.Sequences.Count);
+        Assert.Equal(1, runs.Count - runsBefore);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"a lone request took {clock.Elapsed.TotalSeconds:0.0} s: it waited for the 5 s window");
+    }
 }

@@ -98,11 +98,14 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task A_request_queued_before_a_swap_finishes_on_the_old_version_which_is_then_disposed()
     {
-        // A long batch window keeps the first request queued in the old version's batcher across the swap.
+        // A long batch window, and another admitted request the batcher waits for, keep the first request queued in the
+        // old version's batcher across the swap.
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "drain"), seed: 1),
             new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "6000" });
         var v1 = (await host.WaitForModelAsync("drain"))!.Version;
-        var old = host.Services.GetRequiredService<ModelRegistry>().Find("drain")!;
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        var old = registry.Find("drain")!;
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("drain", admit: true, out var other));
 
         var queued = TopKCalls.JsonAsync(host.Client, "drain", new TopKRequest([Probe], 2, 1f));
         await Task.Delay(200);
@@ -112,6 +115,7 @@ public sealed class ModelRegistryTests
         Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
         Assert.False(old.Disposed.IsCompleted);
         var answer = await queued;
+        other!.Dispose();
         Assert.Equal(v1, answer.Version);
         using var reference = new ReferenceTopK(ReferencePath(host, seed: 1));
         Assert.Equal(reference.LogProbs(Probe, 1.0)[0].Max(), answer.Sequences[0].Logprobs[0][0], 1e-4);
@@ -131,16 +135,10 @@ public sealed class ModelRegistryTests
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "victim")));
         var before = (await host.WaitForModelAsync("victim"))!;
-        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("victim");
-        var failuresBefore = failures.Value;
+        var failuresBefore = TeacherHost.Rejections("victim");
 
         ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "victim", "model.onnx"), "this is not an onnx model"u8.ToArray());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (failures.Value == failuresBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the corrupt model was never rejected");
-            await Task.Delay(50);
-        }
+        await TeacherHost.WaitForRejectionsAsync("victim", failuresBefore + 1);
 
         var after = await host.FindModelAsync("victim");
         Assert.Equal(before.Version, after?.Version);
@@ -164,8 +162,7 @@ public sealed class ModelRegistryTests
         TinyOnnxModel.WriteFolder(folder);
         var modelPath = Path.Combine(folder, "model.onnx");
         var model = Distill.Shared.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-        var failures = TeacherMetrics.ModelLoadFailures.WithLabels("bad");
-        var failuresBefore = failures.Value;
+        var failuresBefore = TeacherHost.Rejections("bad");
         switch (defect)
         {
             case "garbage bytes":
@@ -187,12 +184,7 @@ public sealed class ModelRegistryTests
                 break;
         }
         Directory.Move(folder, Path.Combine(host.ModelsFolder, "bad"));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (failures.Value == failuresBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the bad folder was never rejected");
-            await Task.Delay(50);
-        }
+        await TeacherHost.WaitForRejectionsAsync("bad", failuresBefore + 1);
         Assert.Null(await host.FindModelAsync("bad"));
         Assert.NotNull(await host.FindModelAsync("good"));
     }
@@ -276,6 +268,67 @@ public sealed class ModelRegistryTests
         Assert.Equal(9, model.EosId);
         using var tooLong = await host.Client.PostAsJsonAsync("/v1/models/renamed/topk", new TopKRequest([[1, 2, 3, 4, 5, 6, 7]], 1, 1f));
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_queue_bound_counts_the_requests_of_a_model_name_across_a_swap()
+    {
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "queued"), seed: 1),
+            new Dictionary<string, string?> { ["TeacherServer:MaxQueue"] = "2" });
+        var v1 = (await host.WaitForModelAsync("queued"))!.Version;
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("queued", admit: true, out var first));
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("queued", admit: true, out var second));
+        using (first)
+        using (second)
+        {
+            ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "queued", "model.onnx"), TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
+            await host.WaitForModelAsync("queued", m => m is not null && m.Version != v1);
+
+            using var refused = await host.Client.PostAsJsonAsync("/v1/models/queued/topk", new TopKRequest([[1]], 1, 1f));
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        }
+        using var admitted = await host.Client.PostAsJsonAsync("/v1/models/queued/topk", new TopKRequest([[1]], 1, 1f));
+        Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Teacher_json_vocab_size_serves_only_the_first_logits()
+    {
+        const int limit = 24;
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "padded");
+            TinyOnnxModel.WriteFolder(folder, vocab: 32, seed: 12);
+            File.WriteAllText(Path.Combine(folder, "teacher.json"), $$"""{"vocab_size":{{limit}}}""");
+        });
+        var model = (await host.WaitForModelAsync("padded"))!;
+        Assert.Equal(limit, model.VocabSize);
+
+        using var outside = await host.Client.PostAsJsonAsync("/v1/models/padded/topk", new TopKRequest([[1, limit]], 1, 1f));
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        int[] sequence = [1, 23, 5, 7];
+        var answer = await TopKCalls.JsonAsync(host.Client, "padded", new TopKRequest([sequence], limit, 1f));
+        using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "padded", "model.onnx"), vocabLimit: limit);
+        for (var t = 0; t < sequence.Length; t++)
+        {
+            Assert.All(answer.Sequences[0].Ids[t], id => Assert.InRange(id, 0, limit - 1));
+            TopKCorrectnessTests.AssertMatchesReference(reference, sequence, 1.0, limit,
+                answer.Sequences[0].Ids[t], answer.Sequences[0].Logprobs[t], answer.Sequences[0].NextTokenLogprob, t);
+        }
+    }
+
+    [Fact]
+    public async Task Teacher_json_vocab_size_above_the_logits_width_is_rejected()
+    {
+        using var host = TeacherHost.Start(models =>
+        {
+            var folder = Path.Combine(models, "overstated");
+            TinyOnnxModel.WriteFolder(folder, vocab: 32);
+            File.WriteAllText(Path.Combine(folder, "teacher.json"), """{"vocab_size":40}""");
+        });
+        await TeacherHost.WaitForRejectionsAsync("overstated", 1);
+        Assert.Null(await host.FindModelAsync("overstated"));
     }
 
     [Fact]

@@ -30,6 +30,11 @@ public sealed class OptionsValidationTests
     [InlineData("TeacherServer:MaxRequestBytes", "0")]
     [InlineData("TeacherServer:ApiKey", "")]
     [InlineData("TeacherServer:BatchWindowMilliseconds", "-1")]
+    [InlineData("TeacherServer:WorkBudgetBytes", "-1")]
+    [InlineData("TeacherServer:BodyBudgetBytes", "-1")]
+    [InlineData("TeacherServer:MinRequestBodyBytesPerSecond", "0")]
+    [InlineData("TeacherServer:MinResponseBytesPerSecond", "0")]
+    [InlineData("TeacherServer:DataRateGraceSeconds", "0")]
     public void Invalid_options_stop_the_server_at_start(string key, string value)
     {
 #if DISTILL_GPU

@@ -33,12 +33,16 @@ public sealed class ServiceEndpointsTests
         await host.WaitForModelAsync("metered");
         await TopKCalls.JsonAsync(host.Client, "metered", new TopKRequest([[1, 2, 3]], 2, 1f));
 
+        // The registry is process-wide: the model's own series (its name is used by no other test) have exact values.
         var metrics = await host.Client.GetStringAsync("/metrics");
-        Assert.Contains("distill_tokens_served_total{model=\"metered\"}", metrics);
-        Assert.Contains("distill_batch_rows", metrics);
-        Assert.Contains("distill_queue_depth", metrics);
-        Assert.Contains("distill_model_swaps_total{model=\"metered\"}", metrics);
-        Assert.Contains("http_request_duration_seconds", metrics);
+        Assert.Equal(3, Sample(metrics, "distill_tokens_served_total{model=\"metered\"}"));
+        Assert.Equal(1, Sample(metrics, "distill_topk_requests_total{model=\"metered\",encoding=\"json\"}"));
+        Assert.Equal(1, Sample(metrics, "distill_batch_rows_count{model=\"metered\"}"));
+        Assert.Equal(1, Sample(metrics, "distill_batch_rows_sum{model=\"metered\"}"));
+        Assert.Equal(3, Sample(metrics, "distill_batch_tokens_sum{model=\"metered\"}"));
+        Assert.Equal(0, Sample(metrics, "distill_queue_depth{model=\"metered\"}"));
+        Assert.Equal(1, Sample(metrics, "distill_model_swaps_total{model=\"metered\"}"));
+        Assert.True(Sample(metrics, "http_request_duration_seconds_count{code=\"200\",method=\"POST\",controller=\"\",action=\"\",endpoint=\"/v1/models/{name}/topk\"}") >= 1);
 
         var openApi = await host.Client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/v1/models/{name}/topk", openApi);
@@ -98,6 +102,14 @@ public sealed class ServiceEndpointsTests
         Assert.Equal("application/problem+json", failing.Content.Headers.ContentType?.MediaType);
         var fine = await TopKCalls.JsonAsync(host.Client, "fragile", new TopKRequest([[1, 2]], 1, 1f));
         Assert.Single(fine.Sequences);
+    }
+
+    /// <summary>The value of one series of the Prometheus text exposition; fails when the series is absent.</summary>
+    private static double Sample(string exposition, string series)
+    {
+        var line = exposition.Split('\n').SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"no series {series}");
+        return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<GenerateResponse> GenerateAsync(TeacherHost host, GenerateRequest request)

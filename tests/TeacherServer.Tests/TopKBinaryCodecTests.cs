@@ -97,32 +97,35 @@ public class TopKBinaryCodecTests
         Assert.Equal(64 * 4 + 65 * 2, TopKBinaryCodec.BytesPerPosition(64, LogprobPrecision.Float16));
     }
 
-    public static TheoryData<string, byte[]> MalformedRequests()
+    public static TheoryData<string, byte[], string> MalformedRequests()
     {
         var valid = TopKBinaryCodec.EncodeRequest(new TopKRequest([[1, 2], [3]], 2, 1f));
         var negativeCount = (byte[])valid.Clone();
         negativeCount[12] = 0xFF; negativeCount[13] = 0xFF; negativeCount[14] = 0xFF; negativeCount[15] = 0xFF;
+        var negativeLength = (byte[])valid.Clone();
+        negativeLength[16] = 0xFF; negativeLength[17] = 0xFF; negativeLength[18] = 0xFF; negativeLength[19] = 0xFF;
         var hugeLength = (byte[])valid.Clone();
         hugeLength[16] = 0xFF; hugeLength[17] = 0xFF; hugeLength[18] = 0xFF; hugeLength[19] = 0x7F;
         var badMagic = (byte[])valid.Clone();
         badMagic[0] = (byte)'X';
-        return new TheoryData<string, byte[]>
+        return new TheoryData<string, byte[], string>
         {
-            { "empty", [] },
-            { "truncated", valid[..^1] },
-            { "trailing", [.. valid, 0] },
-            { "magic", badMagic },
-            { "negative count", negativeCount },
-            { "length past the end", hugeLength },
+            { "empty", [], "ends early" },
+            { "truncated", valid[..^1], "ends early" },
+            { "trailing", [.. valid, 0], "1 unexpected bytes after the end" },
+            { "magic", badMagic, "magic \"DKQ1\"" },
+            { "negative count", negativeCount, "Negative sequence count -1" },
+            { "negative length", negativeLength, "Negative sequence length -1" },
+            { "length past the end", hugeLength, "ends early" },
         };
     }
 
     [Theory]
     [MemberData(nameof(MalformedRequests))]
-    public void Malformed_request_is_a_wire_format_error(string why, byte[] bytes)
+    public void Malformed_request_is_a_wire_format_error_naming_the_defect(string why, byte[] bytes, string defect)
     {
-        Assert.NotNull(why);
-        Assert.Throws<WireFormatException>(() => TopKBinaryCodec.DecodeRequest(bytes));
+        var e = Assert.Throws<WireFormatException>(() => TopKBinaryCodec.DecodeRequest(bytes));
+        Assert.True(e.Message.Contains(defect, StringComparison.Ordinal), $"{why}: \"{e.Message}\" does not say \"{defect}\"");
     }
 
     [Fact]

@@ -21,4 +21,28 @@ public static class BenchModelFolder
         }
         return RandomTeacherExport.Export();
     }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on a models folder (a temp folder holding a link named <paramref name="modelName"/> to
+    /// the resolved model folder), deleting the temp folders afterwards.
+    /// </summary>
+    public static async Task<int> ServeAsync(string? requested, string modelName, Func<string, string, string, Task<int>> run)
+    {
+        var (folder, description, temporary) = Resolve(requested);
+        var models = Path.Combine(Path.GetTempPath(), "distill-bench-models-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(models);
+        Directory.CreateSymbolicLink(Path.Combine(models, modelName), Path.GetFullPath(folder));
+        try
+        {
+            return await run(folder, description, models);
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+            if (temporary is not null)
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+        }
+    }
 }

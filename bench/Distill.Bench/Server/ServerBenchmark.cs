@@ -21,26 +21,10 @@ public static class ServerBenchmark
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var options = ServerBenchmarkOptions.Parse(args);
-        var (folder, description, temporary) = BenchModelFolder.Resolve(options.Model);
-        var models = Path.Combine(Path.GetTempPath(), "distill-bench-models-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(models);
-        Directory.CreateSymbolicLink(Path.Combine(models, ModelName), Path.GetFullPath(folder));
-        try
-        {
-            await RunAsync(options, folder, description, models);
-            return 0;
-        }
-        finally
-        {
-            Directory.Delete(models, recursive: true);
-            if (temporary is not null)
-            {
-                Directory.Delete(temporary, recursive: true);
-            }
-        }
+        return await BenchModelFolder.ServeAsync(options.Model, ModelName, (folder, description, models) => RunAsync(options, folder, description, models));
     }
 
-    private static async Task RunAsync(ServerBenchmarkOptions options, string folder, string description, string models)
+    private static async Task<int> RunAsync(ServerBenchmarkOptions options, string folder, string description, string models)
     {
         var threads = options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var manifest = TeacherManifestReader.Read(folder);
@@ -133,6 +117,7 @@ public static class ServerBenchmark
         Row("binary float32", binaryBytes / (double)positions, binaryBytes / (double)positions, "0.0");
         Row("binary float16", halfBytes / (double)positions, binaryBytes / (double)positions, "0.0");
         Row("JSON", jsonBytes / (double)positions, binaryBytes / (double)positions, "0.0");
+        return 0;
     }
 
     private static void Row(string label, double value, double baseline, string format = "0") =>

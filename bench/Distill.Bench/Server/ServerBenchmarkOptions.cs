@@ -14,26 +14,10 @@ public sealed record ServerBenchmarkOptions(string? Model, int Batch, int Length
 {
     public static ServerBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Count; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
-            {
-                throw new ArgumentException($"expected --name value pairs, got '{args[i]}'");
-            }
-            values[args[i][2..]] = args[++i];
-        }
-        int Int(string name, int fallback) => values.Remove(name, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-        var options = new ServerBenchmarkOptions(
-            values.Remove("model", out var model) ? model : null,
-            Int("batch", 8), Int("length", 128), Int("k", 64),
-            values.Remove("seconds", out var seconds) ? double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : 3,
-            Int("clients", 16), Int("threads", 0), Int("rounds", 3),
-            values.ContainsKey("batch-tokens") ? Int("batch-tokens", 0) : null);
-        if (values.Count > 0)
-        {
-            throw new ArgumentException($"unknown flags: {string.Join(", ", values.Keys.Select(k => "--" + k))}");
-        }
+        var flags = new BenchFlags(args);
+        var options = new ServerBenchmarkOptions(flags.Text("model"), flags.Int("batch", 8), flags.Int("length", 128), flags.Int("k", 64),
+            flags.Double("seconds", 3), flags.Int("clients", 16), flags.Int("threads", 0), flags.Int("rounds", 3), flags.OptionalInt("batch-tokens"));
+        flags.RequireAllRead();
         return options;
     }
 }

@@ -84,6 +84,8 @@ public sealed class TokenizerLoaderErrorTests : IDisposable
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 } }, "decoder": { "type": "ByteLevel" } }""")]
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [["a"]] }, "decoder": { "type": "ByteLevel" } }""")]
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [] }, "decoder": { "type": "ByteLevel" }, "added_tokens": [{ "id": 0, "content": "<s>" }] }""")]
+    [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [] }, "decoder": { "type": "ByteLevel" }, "added_tokens": [{ "id": "5", "content": "<s>" }] }""")]
+    [InlineData("""{ "model": { "type": 7, "vocab": { "a": 0 }, "merges": [] }, "decoder": { "type": "ByteLevel" } }""")]
     public void Malformed_tokenizer_json_is_invalid_data(string json)
     {
         File.WriteAllText(Path.Combine(_folder, "tokenizer.json"), json);

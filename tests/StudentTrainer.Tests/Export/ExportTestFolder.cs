@@ -5,8 +5,8 @@ namespace Distill.StudentTrainer.Tests.Export;
 /// <summary>A temporary folder with a byte-only tokenizer (256 byte symbols + &lt;|endoftext|&gt; = id 256), deleted on dispose.</summary>
 public sealed class ExportTestFolder : IDisposable
 {
-    public const int TokenizerVocabSize = ByteLevelAlphabet.Size + 1;
     public const int EndOfTextId = ByteLevelAlphabet.Size;
+    public const int TokenizerVocabSize = EndOfTextId + 1;
 
     public ExportTestFolder()
     {

@@ -6,7 +6,8 @@ namespace Distill.TeacherServer.Tests.Support;
 /// The independent computation the server must match: the plain model.onnx (no appended nodes) run on one
 /// unpadded sequence, then log_softmax(logits/τ) and a sort in C# doubles.
 /// </summary>
-public sealed class ReferenceTopK(string modelPath) : IDisposable
+/// <param name="vocabLimit">Keep only the first that many logits of each position (a padded vocabulary).</param>
+public sealed class ReferenceTopK(string modelPath, int? vocabLimit = null) : IDisposable
 {
     private readonly InferenceSession session = new(modelPath);
 
@@ -37,7 +38,8 @@ public sealed class ReferenceTopK(string modelPath) : IDisposable
                 ? outputs[0].GetTensorDataAsSpan<Float16>().ToArray().Select(h => h.ToFloat()).ToArray()
                 : outputs[0].GetTensorDataAsSpan<float>().ToArray();
             var vocab = logits.Length / length;
-            return Enumerable.Range(0, length).Select(t => logits.AsSpan(t * vocab, vocab).ToArray()).ToArray();
+            var kept = Math.Min(vocab, vocabLimit ?? vocab);
+            return Enumerable.Range(0, length).Select(t => logits.AsSpan(t * vocab, kept).ToArray()).ToArray();
         }
         finally
         {

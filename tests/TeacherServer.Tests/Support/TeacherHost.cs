@@ -1,6 +1,9 @@
 using System.Net.Http.Json;
 using Distill.Shared.Wire;
+using Distill.TeacherServer.Hosting;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Distill.TeacherServer.Tests.Support;
 
@@ -9,11 +12,17 @@ public sealed class TeacherHost : IDisposable
 {
     private readonly WebApplicationFactory<Program> factory;
 
-    private TeacherHost(string modelsFolder, IReadOnlyDictionary<string, string?> settings)
+    private TeacherHost(string modelsFolder, IReadOnlyDictionary<string, string?> settings, bool kestrel)
     {
         ModelsFolder = modelsFolder;
+        var port = kestrel ? FreePort() : 0;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
+            web.ConfigureLogging(logging => logging.AddProvider(Logs));
+            if (kestrel)
+            {
+                web.UseSetting("urls", $"http://127.0.0.1:{port}");
+            }
             web.UseSetting("TeacherServer:ModelsPath", modelsFolder);
             web.UseSetting("TeacherServer:WatchDebounceMilliseconds", "200");
             web.UseSetting("TeacherServer:RescanSeconds", "2");
@@ -26,7 +35,17 @@ public sealed class TeacherHost : IDisposable
         });
         try
         {
-            Client = factory.CreateClient();
+            if (kestrel)
+            {
+                factory.UseKestrel();
+                factory.StartServer();
+                Address = new Uri($"http://127.0.0.1:{port}");
+                Client = new HttpClient { BaseAddress = Address };
+            }
+            else
+            {
+                Client = factory.CreateClient();
+            }
         }
         catch
         {
@@ -39,17 +58,24 @@ public sealed class TeacherHost : IDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>The Kestrel address of a host started with <c>kestrel: true</c>, for raw sockets.</summary>
+    public Uri? Address { get; }
+
+    /// <summary>Every log entry the host wrote at or above its configured levels.</summary>
+    public LogCollector Logs { get; } = new();
+
     public IServiceProvider Services => factory.Services;
 
     /// <summary>Starts a server after <paramref name="populate"/> has filled the models folder.</summary>
-    public static TeacherHost Start(Action<string> populate, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="kestrel">Serve on a loopback port through Kestrel (its limits and data rates apply) instead of in memory.</param>
+    public static TeacherHost Start(Action<string> populate, IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "distill-srv-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         try
         {
             populate(folder);
-            return new TeacherHost(folder, settings ?? new Dictionary<string, string?>());
+            return new TeacherHost(folder, settings ?? new Dictionary<string, string?>(), kestrel);
         }
         catch
         {
@@ -84,6 +110,28 @@ public sealed class TeacherHost : IDisposable
     }
 
     public Task<ModelInfo?> WaitForModelAsync(string name) => WaitForModelAsync(name, m => m is not null);
+
+    /// <summary>Waits until the folder <paramref name="name"/> has been rejected <paramref name="count"/> times in this process.</summary>
+    public static async Task WaitForRejectionsAsync(string name, double count, int timeoutSeconds = 30)
+    {
+        var failures = TeacherMetrics.ModelLoadFailures.WithLabels(name);
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (failures.Value < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the folder {name} was rejected {failures.Value} times, not {count}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>How often the folder <paramref name="name"/> has been rejected in this process (the metric is process-wide).</summary>
+    public static double Rejections(string name) => TeacherMetrics.ModelLoadFailures.WithLabels(name).Value;
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public void Dispose()
     {

@@ -15,6 +15,15 @@ public static class TopKCalls
 
     public static async Task<TopKResult> BinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false)
     {
+        using var response = await SendBinaryAsync(client, model, request, float16);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(WireMediaTypes.TopKBinary, response.Content.Headers.ContentType?.MediaType);
+        return TopKBinaryCodec.DecodeResponse(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    /// <summary>Posts a binary request asking for a binary answer; the caller checks and disposes the response.</summary>
+    public static async Task<HttpResponseMessage> SendBinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false)
+    {
         using var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{model}/topk")
         {
             Content = new ByteArrayContent(TopKBinaryCodec.EncodeRequest(request)),
@@ -26,9 +35,6 @@ public static class TopKCalls
             accept.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.PrecisionParameter, WireMediaTypes.Float16));
         }
         message.Headers.Accept.Add(accept);
-        using var response = await client.SendAsync(message);
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        Assert.Equal(WireMediaTypes.TopKBinary, response.Content.Headers.ContentType?.MediaType);
-        return TopKBinaryCodec.DecodeResponse(await response.Content.ReadAsByteArrayAsync());
+        return await client.SendAsync(message);
     }
 }
