@@ -35,7 +35,8 @@ public static class CliOptions
     public static Device ApplyRuntime(string device, int threads)
     {
         if (threads < 0) throw new ArgumentException($"--threads must be ≥ 0, got {threads}");
-        if (threads > 0) torch.set_num_threads(threads);
+        // libtorch's own default is the number of physical cores, which a VM with 2 vCPUs reports as 1.
+        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
         string normalised = device.Trim().ToLowerInvariant();
         if (normalised == "cpu") return CPU;
         if (normalised.StartsWith("cuda", StringComparison.Ordinal))
