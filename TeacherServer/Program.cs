@@ -52,30 +52,43 @@ builder.Services.AddSingleton<ModelFolderScanner>();
 builder.Services.AddSingleton<ApiKeyFilter>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
 
-var app = builder.Build();
-
-app.UseExceptionHandler(new ExceptionHandlerOptions
+try
 {
-    StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-});
-app.UseStatusCodePages();
-app.UseHttpMetrics();
+    var app = builder.Build();
 
-app.MapOpenApi();
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions
-{
-    Predicate = check => check.Tags.Contains(ModelsReadyHealthCheck.ReadyTag),
-    ResultStatusCodes =
+    app.UseExceptionHandler(new ExceptionHandlerOptions
     {
-        [HealthStatus.Healthy] = StatusCodes.Status200OK,
-        [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
-        [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
-    },
-});
-app.MapMetrics();
-app.MapTeacherApi();
+        StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    });
+    app.UseStatusCodePages();
+    app.UseHttpMetrics();
 
-app.Run();
+    app.MapOpenApi();
+    app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+    app.MapHealthChecks("/health/ready", new HealthCheckOptions
+    {
+        Predicate = check => check.Tags.Contains(ModelsReadyHealthCheck.ReadyTag),
+        ResultStatusCodes =
+        {
+            [HealthStatus.Healthy] = StatusCodes.Status200OK,
+            [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+            [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+        },
+    });
+    app.MapMetrics();
+    app.MapTeacherApi();
+
+    app.Run();
+    return 0;
+}
+catch (OptionsValidationException invalid)
+{
+    // An invalid setting stops the server at start with one line per failure, not an unhandled-exception dump.
+    foreach (var failure in invalid.Failures)
+    {
+        Console.Error.WriteLine($"error: {failure}");
+    }
+    return 1;
+}
 
 public partial class Program;
