@@ -82,7 +82,9 @@ public static class TrainJob
         TrainingPlots.WriteAll(runFolder);
         if (baseline is not null) TrainingPlots.WriteAll(Path.Combine(runFolder, BaselineFolder));
 
-        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, distilled, baseline, exported);
+        StudentEvaluation? before = distilled.Evaluations.FirstOrDefault(e => e.Step == 0).Evaluation
+            ?? MetricsLog.ReadAll(runFolder).Where(r => r.Kind == MetricsRecord.Eval && r.Step == 0).Select(StudentEvaluation.FromMetrics).FirstOrDefault();
+        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, before, distilled, baseline, exported);
         File.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary.ToJson(), JsonOptions));
         summary.Print(runFolder);
         return 0;

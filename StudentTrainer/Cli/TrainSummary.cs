@@ -5,10 +5,10 @@ using Spectre.Console;
 namespace Distill.StudentTrainer.Cli;
 
 /// <summary>The before/after table of a train job: step 0, the distilled student and the cross-entropy baseline.</summary>
-public sealed record TrainSummary(string Teacher, string TeacherVersion, DistillOptions Options, DistillResult Distilled,
-                                  DistillResult? Baseline, string ExportedFolder)
+/// <param name="Before">The evaluation at step 0 (from the metrics log when the run was resumed).</param>
+public sealed record TrainSummary(string Teacher, string TeacherVersion, DistillOptions Options, StudentEvaluation? Before,
+                                  DistillResult Distilled, DistillResult? Baseline, string ExportedFolder)
 {
-    private StudentEvaluation? Before => Distilled.Evaluations.FirstOrDefault(e => e.Step == 0).Evaluation;
     private StudentEvaluation? After(DistillResult? run) => run?.Evaluations.LastOrDefault(e => e.Step == Options.Steps).Evaluation;
 
     public void Print(string runFolder)

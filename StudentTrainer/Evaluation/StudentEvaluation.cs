@@ -32,6 +32,16 @@ public sealed record StudentEvaluation(
         if (RougeLTeacher is double rougeTeacher) metrics[MetricNames.RougeLTeacher] = rougeTeacher;
         return metrics;
     }
+
+    /// <summary>The evaluation an eval record of <c>metrics.jsonl</c> holds (see <see cref="ToMetrics"/>).</summary>
+    /// <exception cref="InvalidDataException">The record lacks the validation loss or the calibration error.</exception>
+    public static StudentEvaluation FromMetrics(MetricsRecord record) => new(
+        record.Get(MetricNames.ValidationLoss) ?? throw new InvalidDataException($"the eval record of step {record.Step} has no {MetricNames.ValidationLoss}"),
+        record.Get(MetricNames.TeacherKl),
+        record.Get(MetricNames.Top1Agreement),
+        record.Get(MetricNames.CalibrationError) ?? throw new InvalidDataException($"the eval record of step {record.Step} has no {MetricNames.CalibrationError}"),
+        record.Get(MetricNames.RougeL),
+        record.Get(MetricNames.RougeLTeacher));
 }
 
 /// <summary>Evaluates a student at a point of training.</summary>

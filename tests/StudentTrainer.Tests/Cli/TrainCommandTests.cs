@@ -59,6 +59,9 @@ public sealed class TrainCommandTests(TrainCommandFixture fixture) : IClassFixtu
         Assert.Equal(trainSteps.Distinct().Order(), trainSteps);
         Assert.Equal(3000, trainSteps[^1]);
         Assert.Equal(3000, TrainingCheckpoint.ReadState(TrainingCheckpoint.Locate(run)).Step);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        Assert.True(summary.RootElement.GetProperty("before").GetProperty(MetricNames.Perplexity).GetDouble() > 1,
+            "the step-0 evaluation of the first session is in the resumed run's summary");
     }
 
     /// <summary>Sends SIGINT once the run has logged its first training record.</summary>
