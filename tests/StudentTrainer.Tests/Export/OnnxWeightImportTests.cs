@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Distill.Shared.Data;
+using Distill.Shared.Onnx;
+using Distill.Shared.Tokenization;
+using Distill.StudentTrainer.Export;
+using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Tests.Cli;
+using Google.Protobuf;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Tests.Export;
+
+/// <summary>Exported model folders read back into a <see cref="Gpt"/> by <see cref="OnnxWeightImporter"/> and the <c>import</c> command.</summary>
+public sealed class OnnxWeightImportTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly ExportTestFolder _folder = new();
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void Export_then_import_gives_every_parameter_bit_for_bit(bool includePast, bool bias)
+    {
+        GptConfig config = RandomGpt.Config(300, 24, 32, 2, 4, bias) with { Dropout = 0.1 };
+        using Gpt original = RandomGpt.Create(config, seed: 41);
+        string exported = Export(original, includePast);
+
+        using Gpt imported = OnnxWeightImporter.Import(exported);
+
+        Assert.Equal(config, imported.Config);
+        AssertSameParameters(original, imported);
+        TokenBatch batch = TokenBatch.Padded(300, 12, [12, 7], [false, true], seed: 3);
+        Assert.Equal(TorchLogits.Of(original, batch), TorchLogits.Of(imported, batch));
+    }
+
+    [Fact]
+    public void A_folder_with_a_foreign_config_is_rejected_with_a_clear_message()
+    {
+        string message = ImportErrorAfter(exported => RewriteConfig(exported, config => config.Remove("distill")));
+        Assert.Contains("distill", message);
+    }
+
+    [Fact]
+    public void A_model_without_the_exporter_initializer_names_is_rejected_naming_the_first_missing_one()
+    {
+        string message = ImportErrorAfter(exported => RewriteModel(exported, model =>
+        {
+            foreach (TensorProto initializer in model.Graph.Initializer)
+                if (!initializer.Name.StartsWith("const.", StringComparison.Ordinal)) initializer.Name = "transformer." + initializer.Name;
+        }));
+        Assert.Contains("no initializer 'wte.weight'", message);
+    }
+
+    [Fact]
+    public void A_weight_of_the_wrong_shape_is_rejected_with_both_shapes()
+    {
+        string message = ImportErrorAfter(exported => RewriteModel(exported, model =>
+        {
+            TensorProto weight = model.Graph.Initializer.Single(t => t.Name == "h.0.attn.c_attn.weight");
+            (weight.Dims[0], weight.Dims[1]) = (weight.Dims[1], weight.Dims[0]); // stored as (out, in), not (in, out)
+        }));
+        Assert.Contains("h.0.attn.c_attn.weight", message);
+        Assert.Contains("[48, 16]", message);
+        Assert.Contains("[16, 48]", message);
+    }
+
+    [Fact]
+    public void Biases_the_config_does_not_describe_are_rejected_not_dropped()
+    {
+        string message = ImportErrorAfter(exported => RewriteConfig(exported, config => config["distill"]!["bias"] = false));
+        Assert.Contains("h.0.ln_1.bias", message);
+    }
+
+    [Fact]
+    public void External_weight_data_is_rejected_with_a_clear_message()
+    {
+        string message = ImportErrorAfter(exported => RewriteModel(exported, model =>
+        {
+            TensorProto table = model.Graph.Initializer.Single(t => t.Name == "wte.weight");
+            table.RawData = ByteString.Empty;
+            table.DataLocation = TensorProto.Types.DataLocation.External;
+            table.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "model.onnx.data" });
+        }));
+        Assert.Contains("external", message);
+    }
+
+    [Fact]
+    public void Import_command_writes_a_checkpoint_with_the_tokenizer()
+    {
+        using Gpt original = RandomGpt.Create(RandomGpt.Config(300, 16, 16, 1, 2, bias: true), seed: 47);
+        string exported = Export(original, includePast: true);
+        string checkpoint = _folder.NewFolder("checkpoint");
+
+        var (exitCode, stdout, stderr) = TrainerProcess.Run("import", "--model", exported, "--out", checkpoint);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {stderr}");
+        Assert.Contains("model.weights", stdout);
+        Assert.Equal(TokenizerLoader.Load(_folder.Tokenizer).Fingerprint, TokenizerLoader.Load(checkpoint).Fingerprint);
+        using Gpt loaded = GptCheckpoint.Load(checkpoint);
+        AssertSameParameters(original, loaded);
+    }
+
+    [Fact]
+    public void Import_command_on_a_folder_without_a_model_fails_with_one_error_line()
+    {
+        string empty = _folder.NewFolder("empty");
+        Directory.CreateDirectory(empty);
+
+        string line = TrainerProcess.AssertOneLineError(TrainerProcess.Run("import", "--model", empty, "--out", _folder.NewFolder("out")));
+        Assert.Contains(OnnxExporter.ConfigFile, line);
+    }
+
+    [Fact]
+    public void Default_teacher_reexported_with_past_key_values_gives_the_committed_logits()
+    {
+        string teacher = System.IO.Path.Combine(RepoRoot.Path, "models", "austen-gpt");
+        string reexported = _folder.NewFolder("austen-gpt-past");
+        using (Gpt imported = OnnxWeightImporter.Import(teacher))
+        {
+            Assert.Equal(GptConfig.Teacher, imported.Config);
+            OnnxExporter.Export(imported, teacher, reexported, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
+        }
+
+        LoadedTokenizer tokenizer = TokenizerLoader.Load(teacher);
+        var corpus = BookCorpus.Load(Path.Combine(RepoRoot.Path, "data", "austen"));
+        const int rows = 2, length = 200;
+        long[] ids = corpus.Texts(CorpusSplit.Test).Take(2).SelectMany(tokenizer.Encode).Take(rows * length).Select(i => (long)i).ToArray();
+        Assert.Equal(rows * length, ids.Length);
+        var batch = new TokenBatch(ids, Enumerable.Repeat(1L, rows * length).ToArray(),
+            Enumerable.Range(0, rows * length).Select(i => (long)(i % length)).ToArray(), rows, length, [length, length], [0, 0]);
+
+        using var committed = new OrtModel(Path.Combine(teacher, OnnxExporter.ModelFile));
+        using var withPast = new OrtModel(Path.Combine(reexported, OnnxExporter.ModelFile));
+        GptConfig config = GptConfig.Teacher;
+        var emptyPast = Enumerable.Range(0, config.Layers)
+            .SelectMany(i => new[] { $"past_key_values.{i}.key", $"past_key_values.{i}.value" })
+            .ToDictionary(name => name, _ => (Array.Empty<float>(), new long[] { rows, config.Heads, 0, config.HeadSize }));
+        Assert.Contains("past_key_values.0.key", withPast.InputNames);
+
+        float difference = TorchLogits.MaxAbsDifference(withPast.Logits(batch, emptyPast).Values, committed.Logits(batch).Values);
+        output.WriteLine($"max |re-export with past − committed| over {rows * length} positions: {difference:E2}");
+        Assert.InRange(difference, 0, 1e-5f);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Export(Gpt model, bool includePast)
+    {
+        string folder = _folder.NewFolder(includePast ? "optimum" : "plain");
+        OnnxExporter.Export(model, _folder.Tokenizer, folder, new OnnxExportOptions { IncludeEmptyPastKeyValues = includePast });
+        return folder;
+    }
+
+    /// <summary>Same names, shapes and bit patterns.</summary>
+    private static void AssertSameParameters(Gpt expected, Gpt actual)
+    {
+        var actualParameters = actual.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.Equal(expected.named_parameters().Select(p => p.name), actualParameters.Keys);
+        foreach ((string name, var parameter) in expected.named_parameters())
+        {
+            float[] want = parameter.detach().contiguous().data<float>().ToArray();
+            float[] got = actualParameters[name].detach().contiguous().data<float>().ToArray();
+            Assert.True(parameter.shape.SequenceEqual(actualParameters[name].shape), $"parameter {name} has another shape");
+            Assert.True(want.Select(BitConverter.SingleToInt32Bits).SequenceEqual(got.Select(BitConverter.SingleToInt32Bits)), $"parameter {name} differs");
+        }
+    }
+
+    /// <summary>The message of the importer's error on a small export spoilt by <paramref name="spoil"/>.</summary>
+    private string ImportErrorAfter(Action<string> spoil)
+    {
+        using Gpt model = RandomGpt.Create(RandomGpt.Config(300, 16, 16, 1, 2, bias: true), seed: 42);
+        string exported = Export(model, includePast: false);
+        spoil(exported);
+        return Assert.Throws<InvalidDataException>(() => OnnxWeightImporter.Import(exported)).Message;
+    }
+
+    private static void RewriteConfig(string folder, Action<JsonObject> change)
+    {
+        string path = Path.Combine(folder, OnnxExporter.ConfigFile);
+        JsonObject config = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        change(config);
+        File.WriteAllText(path, config.ToJsonString());
+    }
+
+    private static void RewriteModel(string folder, Action<ModelProto> change)
+    {
+        string path = Path.Combine(folder, OnnxExporter.ModelFile);
+        ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        change(model);
+        File.WriteAllBytes(path, model.ToByteArray());
+    }
+}
