@@ -7,8 +7,8 @@ namespace Distill.StudentTrainer.Tests.Export;
 /// <summary>The committed default teacher models/austen-gpt: loadable by ONNX Runtime, consistent, and good on held-out text.</summary>
 public sealed class DefaultTeacherTests
 {
-    private static readonly string RepoRoot = FindRepoRoot();
-    private static readonly string Folder = Path.Combine(RepoRoot, "models", "austen-gpt");
+    private static readonly string Root = RepoRoot.Path;
+    private static readonly string Folder = Path.Combine(Root, "models", "austen-gpt");
 
     [Fact]
     public void Config_and_tokenizer_agree()
@@ -27,7 +27,7 @@ public sealed class DefaultTeacherTests
     public void Onnx_runtime_runs_it_with_a_low_perplexity_on_the_test_split()
     {
         LoadedTokenizer tokenizer = TokenizerLoader.Load(Folder);
-        var corpus = BookCorpus.Load(Path.Combine(RepoRoot, "data", "austen"));
+        var corpus = BookCorpus.Load(Path.Combine(Root, "data", "austen"));
         int[] tokens = corpus.Texts(CorpusSplit.Test).Take(3).SelectMany(tokenizer.Encode).ToArray();
         const int length = 256;
         const int windows = 4;
@@ -59,11 +59,4 @@ public sealed class DefaultTeacherTests
 
     /// <summary>These four windows measure 71.6 (fresh context at each window start; the whole split measures 59.0), an untrained model ~4096.</summary>
     private const double MaxTestPerplexity = 90;
-
-    private static string FindRepoRoot()
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "Distill.sln"))) dir = Path.GetDirectoryName(dir)!;
-        return dir;
-    }
 }

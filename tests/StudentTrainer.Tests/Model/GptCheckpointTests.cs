@@ -35,9 +35,7 @@ public sealed class GptCheckpointTests : IDisposable
     [Fact]
     public void The_default_student_file_in_models_is_the_student_configuration()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Distill.sln"))) root = Path.GetDirectoryName(root)!;
-        GptConfig fromFile = GptConfig.Resolve(Path.Combine(root, "models", "default-student.json"));
+        GptConfig fromFile = GptConfig.Resolve(Path.Combine(Export.RepoRoot.Path, "models", "default-student.json"));
         Assert.Equal(GptConfig.Student, fromFile);
         Assert.InRange(new Gpt(fromFile).ParameterCount, 1_000_000, 1_500_000);
     }
