@@ -38,8 +38,11 @@ public sealed record DistillOptions
     /// <summary>λ of the objective (1 − λ)·CE(gold) + λ·D; 0 trains with cross-entropy only and asks the teacher nothing.</summary>
     public double Lambda { get; init; } = 1.0;
 
-    /// <summary>Teacher ids per position.</summary>
-    public int TopK { get; init; } = 64;
+    /// <summary>
+    /// Teacher ids per position: TeacherServer's largest k by default. On the default teacher, k = 256 leaves the true
+    /// token outside the top-k far less often than k = 64, and the student's perplexity follows (StudentTrainer/README.md).
+    /// </summary>
+    public int TopK { get; init; } = 256;
 
     /// <summary>τ of teacher and student distributions in the divergence.</summary>
     public double Temperature { get; init; } = 1.0;

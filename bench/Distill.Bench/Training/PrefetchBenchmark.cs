@@ -32,6 +32,7 @@ public static class PrefetchBenchmark
             LoadedTokenizer tokenizer = TokenizerLoader.Load(Path.Combine(models, "austen-gpt"));
             GptConfig student = GptConfig.Student with { VocabSize = tokenizer.VocabSize };
             var options = new DistillOptions { Student = student, Steps = steps, PrefetchDepth = depth, EvalInterval = 1_000_000, CheckpointInterval = 1_000_000 };
+            options = options with { TopK = BenchArgs.Int(args, "--k", options.TopK) };
             var (train, _, _) = CorpusTokens.Load("data/austen", tokenizer);
 
             await using TeacherServerProcess server = await TeacherServerProcess.StartAsync(Path.GetFullPath(models), Path.Combine(runs, "teacher-server.log"), 1, CancellationToken.None);
