@@ -59,5 +59,17 @@ public sealed record HuggingFaceGpt2Config
         };
     }
 
+    /// <summary>The model configuration this file describes: the inverse of <see cref="From"/> (not yet validated).</summary>
+    public GptConfig ToGptConfig() => new()
+    {
+        VocabSize = VocabSize,
+        ContextLength = Positions,
+        EmbeddingSize = EmbeddingSize,
+        Layers = Layers,
+        Heads = Heads,
+        Dropout = ResidualDropout,
+        Bias = Distill.Bias,
+    };
+
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
 }

@@ -80,16 +80,7 @@ public static class OnnxWeightImporter
             throw new InvalidDataException(
                 $"{path} describes a model this project cannot build (n_inner {exported.InnerSize} ≠ 4·n_embd, activation '{exported.ActivationFunction}' or untied head)");
 
-        var config = new GptConfig
-        {
-            VocabSize = exported.VocabSize,
-            ContextLength = exported.Positions,
-            EmbeddingSize = exported.EmbeddingSize,
-            Layers = exported.Layers,
-            Heads = exported.Heads,
-            Dropout = exported.ResidualDropout,
-            Bias = exported.Distill.Bias,
-        };
+        GptConfig config = exported.ToGptConfig();
         try
         {
             config.Validate();
