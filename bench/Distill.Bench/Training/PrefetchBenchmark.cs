@@ -38,11 +38,13 @@ public static class PrefetchBenchmark
             await using TeacherServerProcess server = await TeacherServerProcess.StartAsync(Path.GetFullPath(models), Path.Combine(runs, "teacher-server.log"), 1, CancellationToken.None);
             if (pin) CoreAffinity.PinProcess(server.ProcessId, core: 0);
             ITeacher live = await TeacherConnector.ConnectAsync([server.BaseAddress], "austen-gpt",
-                new StudentVocabulary(tokenizer.Fingerprint, student.VocabSize), options.SequenceLength, new TeacherClientOptions(), CancellationToken.None);
+                new StudentVocabulary(tokenizer.Fingerprint, student.VocabSize), options.SequenceLength,
+                new TeacherClientOptions { Precision = args.Contains("--float16") ? Shared.Wire.LogprobPrecision.Float16 : Shared.Wire.LogprobPrecision.Float32 },
+                CancellationToken.None);
             var recorded = new RecordedTeacher(live);
 
             Console.WriteLine($"prefetch: default student ({student.EmbeddingSize}×{student.Layers}), {options.BatchSize} × {options.SequenceLength} tokens per step, " +
-                              $"k = {options.TopK}, {steps} steps per round, {rounds} rounds, prefetch depth {depth}; " +
+                              $"k = {options.TopK}{(args.Contains("--float16") ? " (float16 answers)" : "")}, {steps} steps per round, {rounds} rounds, prefetch depth {depth}; " +
                               (pin ? "teacher pinned to core 0, trainer to core 1" : "no pinning"));
             var liveRates = new List<double>();
             var memoryRates = new List<double>();
