@@ -39,11 +39,27 @@ public sealed class TeacherPrefetcher : IDisposable
     /// <summary>Time spent blocked in <see cref="Take"/> so far.</summary>
     public TimeSpan Waited => _waiting.Elapsed;
 
-    /// <summary>Asks for batches <paramref name="batchIndex"/> … + depth that are not asked for yet, without waiting.</summary>
+    /// <summary>
+    /// Asks for batches <paramref name="batchIndex"/> … + depth that are not asked for yet, without waiting. From a
+    /// cold start (nothing in flight) each of them is sent once the one before it is answered: sent together, a
+    /// server would batch them into one run and the first answer would take that much longer.
+    /// </summary>
     public void Request(long batchIndex)
     {
+        bool cold = _inFlight.Count == 0;
+        Task? previous = null;
         for (long n = batchIndex; n <= batchIndex + _depth && n < _endBatch; n++)
-            if (!_inFlight.ContainsKey(n)) _inFlight[n] = Ask(n);
+        {
+            if (!_inFlight.TryGetValue(n, out Task<TopKResult>? asked))
+            {
+                long next = n;
+                asked = cold && previous is not null
+                    ? previous.ContinueWith(_ => Ask(next), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                    : Ask(n);
+                _inFlight[n] = asked;
+            }
+            previous = asked;
+        }
     }
 
     /// <summary>The teacher's answer for batch <paramref name="batchIndex"/>; requests the following batches first.</summary>

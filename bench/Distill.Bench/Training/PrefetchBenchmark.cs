@@ -46,24 +46,34 @@ public static class PrefetchBenchmark
             Console.WriteLine($"prefetch: default student ({student.EmbeddingSize}×{student.Layers}), {options.BatchSize} × {options.SequenceLength} tokens per step, " +
                               $"k = {options.TopK}{(args.Contains("--float16") ? " (float16 answers)" : "")}, {steps} steps per round, {rounds} rounds, prefetch depth {depth}; " +
                               (pin ? "teacher pinned to core 0, trainer to core 1" : "no pinning"));
-            var liveRates = new List<double>();
-            var memoryRates = new List<double>();
-            var waitShares = new List<double>();
+            var live1 = new List<RunRates>();
+            var memory1 = new List<RunRates>();
             for (int round = 0; round < rounds; round++)
             {
-                DistillResult withTeacher = Train(options, train, recorded, Path.Combine(runs, $"live-{round}"));
-                DistillResult fromMemory = Train(options, train, recorded.Replay(), Path.Combine(runs, $"memory-{round}"));
-                liveRates.Add(withTeacher.TokensPerSecond);
-                memoryRates.Add(fromMemory.TokensPerSecond);
-                waitShares.Add(withTeacher.TeacherWaitShare);
-                Console.WriteLine($"  round {round + 1}: live teacher {withTeacher.TokensPerSecond:N0} tokens/s (waiting {withTeacher.TeacherWaitShare:P1}), " +
-                                  $"answers in memory {fromMemory.TokensPerSecond:N0} tokens/s (waiting {fromMemory.TeacherWaitShare:P1})");
+                RunRates withTeacher = Train(options, train, recorded, Path.Combine(runs, $"live-{round}"));
+                RunRates fromMemory = Train(options, train, recorded.Replay(), Path.Combine(runs, $"memory-{round}"));
+                if (args.Contains("--busy-teacher"))
+                {
+                    using var stop = new CancellationTokenSource();
+                    Task load = recorded.KeepBusyAsync(stop.Token);
+                    RunRates busy = Train(options, train, recorded.Replay(), Path.Combine(runs, $"busy-{round}"));
+                    stop.Cancel();
+                    await load;
+                    Console.WriteLine($"  round {round + 1}: answers in memory while the teacher computes the same batches on the other core: {busy.AfterFirstStep:N0} tokens/s after step 1");
+                }
+                live1.Add(withTeacher);
+                memory1.Add(fromMemory);
+                Console.WriteLine($"  round {round + 1}: live teacher {withTeacher.WholeRun:N0} tokens/s, {withTeacher.AfterFirstStep:N0} after step 1 (waiting {withTeacher.WaitShare:P1}, {withTeacher.WaitShareAfterFirstStep:P1}); " +
+                                  $"answers in memory {fromMemory.WholeRun:N0}, {fromMemory.AfterFirstStep:N0}");
             }
-            double liveMedian = Median(liveRates), memoryMedian = Median(memoryRates);
-            Console.WriteLine($"{"",-44}{"tokens/s",10}{"vs memory",11}");
-            Console.WriteLine($"{"student training, answers in memory",-44}{memoryMedian,10:N0}{1.0,10:F2}x");
-            Console.WriteLine($"{"student training, live teacher + prefetch",-44}{liveMedian,10:N0}{liveMedian / memoryMedian,10:F2}x");
-            Console.WriteLine($"share of step time waiting for the teacher (live): {Median(waitShares):P1}");
+            double liveWhole = Median(live1.Select(r => r.WholeRun)), memoryWhole = Median(memory1.Select(r => r.WholeRun));
+            double liveSteady = Median(live1.Select(r => r.AfterFirstStep)), memorySteady = Median(memory1.Select(r => r.AfterFirstStep));
+            Console.WriteLine($"{"tokens/s (median of rounds)",-44}{"whole run",12}{"vs memory",11}{"after step 1",14}{"vs memory",11}");
+            Console.WriteLine($"{"student training, answers in memory",-44}{memoryWhole,12:N0}{1.0,10:F2}x{memorySteady,14:N0}{1.0,10:F2}x");
+            Console.WriteLine($"{"student training, live teacher + prefetch",-44}{liveWhole,12:N0}{liveWhole / memoryWhole,10:F2}x{liveSteady,14:N0}{liveSteady / memorySteady,10:F2}x");
+            Console.WriteLine($"share of step time waiting for the teacher (live): {Median(live1.Select(r => r.WaitShare)):P1} whole run, " +
+                              $"{Median(live1.Select(r => r.WaitShareAfterFirstStep)):P1} after step 1 (step 1 waits for the first answer, which `train` computes during its step-0 evaluation)");
+            await TeacherLoad.PrintAsync(server.BaseAddress, options.BatchSize * options.SequenceLength, memorySteady);
             return 0;
         }
         finally
@@ -72,17 +82,14 @@ public static class PrefetchBenchmark
         }
     }
 
-    private static DistillResult Train(DistillOptions options, StudentTrainer.Data.TokenStream train, ITeacher teacher, string folder) =>
-        new DistillationTrainer(options, new SilentReporter()).Run(new DistillRunContext(train, folder, CPU, teacher));
-
-    private sealed class SilentReporter : ITrainingReporter
+    private static RunRates Train(DistillOptions options, StudentTrainer.Data.TokenStream train, ITeacher teacher, string folder)
     {
-        public void Step(StepReport report) { }
-        public void Evaluated(int step, string split, double meanLoss, double perplexity) { }
-        public void Message(string text) { }
+        var steps = new StepRecorder();
+        DistillResult result = new DistillationTrainer(options, steps).Run(new DistillRunContext(train, folder, CPU, teacher));
+        return RunRates.From(result, steps.Reports, options.BatchSize * options.SequenceLength);
     }
 
-    private static double Median(List<double> values)
+    private static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

@@ -11,6 +11,7 @@ namespace Distill.Bench.Training;
 public sealed class RecordedTeacher(ITeacher live) : ITeacher
 {
     private readonly ConcurrentDictionary<string, TopKResult> _answers = new();
+    private readonly ConcurrentDictionary<string, TopKRequest> _requests = new();
 
     public ModelInfo Model => live.Model;
 
@@ -20,10 +21,22 @@ public sealed class RecordedTeacher(ITeacher live) : ITeacher
     {
         TopKResult answer = await live.TopKAsync(request, ct);
         _answers[Key(request)] = answer;
+        _requests[Key(request)] = request;
         return answer;
     }
 
     public Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken ct) => live.GenerateAsync(request, ct);
+
+    /// <summary>Sends the recorded requests to the live teacher again, one at a time, until cancelled; the answers are dropped.</summary>
+    public async Task KeepBusyAsync(CancellationToken stop)
+    {
+        TopKRequest[] requests = [.. _requests.Values];
+        for (int i = 0; !stop.IsCancellationRequested; i++)
+        {
+            try { await live.TopKAsync(requests[i % requests.Length], stop); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
 
     /// <summary>A teacher that answers only the recorded requests, from memory.</summary>
     public ITeacher Replay() => new ReplayTeacher(this);
