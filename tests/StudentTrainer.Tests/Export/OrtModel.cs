@@ -58,13 +58,19 @@ public sealed class OrtModel : IDisposable
     }
 
     /// <summary>logits (B, T, V) for a batch of input_ids, attention_mask, position_ids.</summary>
+    /// <remarks>A model with past_key_values inputs gets empty ones unless <paramref name="past"/> is given.</remarks>
     public (float[] Values, long[] Shape) Logits(TokenBatch batch, IReadOnlyDictionary<string, (float[] Values, long[] Shape)>? past = null) =>
         Run(new Dictionary<string, (long[], long[])>
         {
             ["input_ids"] = (batch.InputIds, batch.Shape),
             ["attention_mask"] = (batch.AttentionMask, batch.Shape),
             ["position_ids"] = (batch.PositionIds, batch.Shape),
-        }, past, "logits")["logits"];
+        }, past ?? EmptyPast(batch.Batch), "logits")["logits"];
+
+    /// <summary>Zero-length past_key_values for every such input (none for a model without them).</summary>
+    public IReadOnlyDictionary<string, (float[] Values, long[] Shape)> EmptyPast(int batch) =>
+        _session.InputMetadata.Where(input => input.Key.StartsWith("past_key_values.", StringComparison.Ordinal))
+            .ToDictionary(input => input.Key, input => (Array.Empty<float>(), new long[] { batch, input.Value.Dimensions[1], 0, input.Value.Dimensions[3] }));
 
     public void Dispose() => _session.Dispose();
 }
