@@ -10,6 +10,7 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(MakeTasksCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 bool asksForHelp = args.Any(a => a is "-h" or "--help" or "-?");
