@@ -8,38 +8,61 @@ namespace Distill.Shared.Wire;
 /// <summary>
 /// The compact binary encoding of top-k requests and answers; every number is little-endian.
 /// <code>
-/// request                                  answer
-///  0  4  magic "DKQ1"                        0  4  magic "DKR1"
-///  4  4  int32 k                             4  1  log-prob width: 4 = float32, 2 = float16
-///  8  4  float32 temperature                 5  3  zero
-/// 12  4  int32 n (sequences)                 8  4  int32 k
-/// 16 4n  int32 length of each sequence      12  4  int32 n (sequences)
-///  . 4P  int32 token ids, back to back      16 4n  int32 length of each sequence (P = Σ lengths)
-///                                            .  4+  int32 byte count + UTF-8 model name
-///                                            .  4+  int32 byte count + UTF-8 version
-///                                            .  0-3 zero padding to a multiple of 4
-///                                            . 4Pk  int32 ids [P][k], most probable first
-///                                            . wPk  log-probs [P][k]
-///                                            .  wP  log p of the next token [P]; NaN at each sequence's last position
+/// request, "DKQ1" (all positions)          request, "DKQ2" (positions from start on)
+///  0  4  magic "DKQ1"                        0  4  magic "DKQ2"
+///  4  4  int32 k                             4  4  int32 k
+///  8  4  float32 temperature                 8  4  float32 temperature
+/// 12  4  int32 n (sequences)                12  4  int32 start
+/// 16 4n  int32 length of each sequence      16  4  int32 n (sequences)
+///  . 4P  int32 token ids, back to back      20 4n  int32 length of each sequence
+///                                            . 4P  int32 token ids, back to back
+///
+/// answer, "DKR1" (start 0, int32 ids)       answer, "DKR2" (a start, or uint16 ids)
+///  0  4  magic "DKR1"                        0  4  magic "DKR2"
+///  4  1  log-prob width w: 4 = float32,      4  1  log-prob width w
+///        2 = float16                         5  1  id width i: 4 = int32, 2 = uint16
+///  5  3  zero                                6  2  zero
+///  8  4  int32 k                             8  4  int32 k
+/// 12  4  int32 n (sequences)                12  4  int32 n (sequences)
+/// 16 4n  int32 positions of each sequence   16  4  int32 start: sequence position of the first answered one
+///  .  4+  int32 byte count + UTF-8 model    20 4n  int32 positions answered of each sequence (P = Σ)
+///  .  4+  int32 byte count + UTF-8 version   .  4+  int32 byte count + UTF-8 model name
+///  .  0-3 zero padding to a multiple of 4    .  4+  int32 byte count + UTF-8 version
+///  . 4Pk  int32 ids [P][k], most probable    .  0-3 zero padding to a multiple of 4
+///        first                               . iPk  ids [P][k] (int32 or uint16), most probable first
+///  . wPk  log-probs [P][k]                   .  0-3 zero padding to a multiple of 4
+///  .  wP  log p of the next token [P]; NaN   . wPk  log-probs [P][k]
+///        at each sequence's last position    .  wP  log p of the next token [P]; NaN at each sequence's last position
 /// </code>
+/// A position costs i·k + w·(k + 1) bytes: 8k + 4 with int32 ids and float32, 4k + 2 with uint16 ids and float16.
+/// Writers use DKQ1 and DKR1 whenever they can, so older readers keep working.
 /// </summary>
 public static class TopKBinaryCodec
 {
     public static ReadOnlySpan<byte> RequestMagic => "DKQ1"u8;
 
+    public static ReadOnlySpan<byte> RequestFromStartMagic => "DKQ2"u8;
+
     public static ReadOnlySpan<byte> ResponseMagic => "DKR1"u8;
+
+    public static ReadOnlySpan<byte> ResponseWithStartMagic => "DKR2"u8;
 
     public static byte[] EncodeRequest(TopKRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var tokens = request.Sequences.Sum(s => (long)s.Length);
-        var buffer = new byte[checked(16 + 4L * request.Sequences.Length + 4 * tokens)];
+        var header = request.Start == 0 ? 16 : 20;
+        var buffer = new byte[checked(header + 4L * request.Sequences.Length + 4 * tokens)];
         var span = buffer.AsSpan();
-        RequestMagic.CopyTo(span);
+        (request.Start == 0 ? RequestMagic : RequestFromStartMagic).CopyTo(span);
         BinaryPrimitives.WriteInt32LittleEndian(span[4..], request.K);
         BinaryPrimitives.WriteSingleLittleEndian(span[8..], request.Temperature);
-        BinaryPrimitives.WriteInt32LittleEndian(span[12..], request.Sequences.Length);
-        var offset = 16;
+        if (request.Start != 0)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[12..], request.Start);
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(span[(header - 4)..], request.Sequences.Length);
+        var offset = header;
         foreach (var sequence in request.Sequences)
         {
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], sequence.Length);
@@ -57,12 +80,15 @@ public static class TopKBinaryCodec
     public static TopKRequest DecodeRequest(ReadOnlySpan<byte> bytes)
     {
         var reader = new SpanReader(bytes);
-        if (!reader.Take(4).SequenceEqual(RequestMagic))
+        var magic = reader.Take(4);
+        var fromStart = magic.SequenceEqual(RequestFromStartMagic);
+        if (!fromStart && !magic.SequenceEqual(RequestMagic))
         {
-            throw new WireFormatException("The request does not start with the magic \"DKQ1\".");
+            throw new WireFormatException("The request does not start with the magic \"DKQ1\" or \"DKQ2\".");
         }
         var k = reader.Int32();
         var temperature = reader.Single();
+        var start = fromStart ? reader.Int32() : 0;
         var lengths = reader.Lengths(reader.Int32());
         var sequences = new int[lengths.Length][];
         for (var i = 0; i < lengths.Length; i++)
@@ -70,37 +96,42 @@ public static class TopKBinaryCodec
             sequences[i] = reader.Int32s(lengths[i]);
         }
         reader.ExpectEnd();
-        return new TopKRequest(sequences, k, temperature);
+        return new TopKRequest(sequences, k, temperature, start);
     }
 
-    public static byte[] EncodeResponse(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32)
+    public static byte[] EncodeResponse(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32, IdWidth ids = IdWidth.Int32)
     {
-        var buffer = new byte[checked((int)ResponseLength(result, precision))];
+        var buffer = new byte[checked((int)ResponseLength(result, precision, ids))];
         var writer = new FixedBufferWriter(buffer);
-        foreach (var _ in WriteResponse(result, precision, writer))
+        foreach (var _ in WriteResponse(result, precision, writer, ids: ids))
         {
         }
         return buffer;
     }
 
     /// <summary>The size in bytes of the encoded answer.</summary>
-    public static long ResponseLength(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32)
+    public static long ResponseLength(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32, IdWidth ids = IdWidth.Int32)
     {
         ArgumentNullException.ThrowIfNull(result);
         long positions = result.Positions;
-        return ResponseHeader(result, precision).Length + (4L * result.K + (int)precision * (result.K + 1L)) * positions;
+        return ResponseHeader(result, precision, ids).Length + IdsBytes(positions * result.K, ids) + (int)precision * (result.K + 1L) * positions;
     }
+
+    /// <summary>The ids section with its padding to a multiple of 4.</summary>
+    private static long IdsBytes(long count, IdWidth ids) => (count * (int)ids + 3) / 4 * 4;
 
     /// <summary>
     /// Writes the encoded answer to <paramref name="destination"/> in pieces of about <paramref name="pieceBytes"/>,
     /// yielding the bytes written so far after each, so that a caller can flush a piece before the next is encoded
     /// (an answer streamed in bounded memory). Enumerate it to the end to write the whole answer.
     /// </summary>
-    public static IEnumerable<long> WriteResponse(TopKResult result, LogprobPrecision precision, IBufferWriter<byte> destination, int pieceBytes = 1 << 16)
+    /// <param name="ids">uint16 ids need every id below 65,536.</param>
+    public static IEnumerable<long> WriteResponse(TopKResult result, LogprobPrecision precision, IBufferWriter<byte> destination, int pieceBytes = 1 << 16,
+        IdWidth ids = IdWidth.Int32)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pieceBytes);
-        var header = ResponseHeader(result, precision);
+        var header = ResponseHeader(result, precision, ids);
         destination.Write(header);
         long written = header.Length;
         long piece = written;
@@ -109,7 +140,7 @@ public static class TopKBinaryCodec
         // Ids, then log-probs, then next-token log-probs, each sequence by sequence, in runs of whole positions.
         for (var section = 0; section < 3; section++)
         {
-            var bytesPerPosition = section switch { 0 => 4 * k, 1 => width * k, _ => width };
+            var bytesPerPosition = section switch { 0 => (int)ids * k, 1 => width * k, _ => width };
             var valuesPerPosition = section == 2 ? 1 : k;
             var run = Math.Max(1, pieceBytes / Math.Max(1, bytesPerPosition));
             foreach (var sequence in result.Sequences)
@@ -123,6 +154,9 @@ public static class TopKBinaryCodec
                     var values = count * valuesPerPosition;
                     switch (section)
                     {
+                        case 0 when ids == IdWidth.UInt16:
+                            WriteUInt16s(target, sequence.Ids.AsSpan(from, values));
+                            break;
                         case 0:
                             WriteInt32s(target, sequence.Ids.AsSpan(from, values));
                             break;
@@ -142,6 +176,13 @@ public static class TopKBinaryCodec
                     }
                 }
             }
+            if (section == 0 && written % 4 != 0)
+            {
+                var padding = (int)(4 - written % 4);
+                destination.GetSpan(padding)[..padding].Clear();
+                destination.Advance(padding);
+                written += padding;
+            }
         }
         if (written > piece)
         {
@@ -149,24 +190,36 @@ public static class TopKBinaryCodec
         }
     }
 
-    /// <summary>Everything before the ids: magic, width, k, n, lengths, model, version, padding to a multiple of 4.</summary>
-    private static byte[] ResponseHeader(TopKResult result, LogprobPrecision precision)
+    /// <summary>Everything before the ids: magic, widths, k, n, (start,) lengths, model, version, padding to a multiple of 4.</summary>
+    private static byte[] ResponseHeader(TopKResult result, LogprobPrecision precision, IdWidth ids)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (precision is not (LogprobPrecision.Float32 or LogprobPrecision.Float16))
         {
             throw new ArgumentOutOfRangeException(nameof(precision));
         }
+        if (ids is not (IdWidth.Int32 or IdWidth.UInt16))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ids));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(result.Start);
+        var extended = result.Start != 0 || ids != IdWidth.Int32;
+        var fixedPart = extended ? 20 : 16;
         var model = Encoding.UTF8.GetBytes(result.Model);
         var version = Encoding.UTF8.GetBytes(result.Version);
-        var header = 16 + 4 * result.Sequences.Count + 4 + model.Length + 4 + version.Length;
+        var header = fixedPart + 4 * result.Sequences.Count + 4 + model.Length + 4 + version.Length;
         var buffer = new byte[header + (4 - header % 4) % 4];
         var span = buffer.AsSpan();
-        ResponseMagic.CopyTo(span);
+        (extended ? ResponseWithStartMagic : ResponseMagic).CopyTo(span);
         span[4] = (byte)precision;
+        if (extended)
+        {
+            span[5] = (byte)ids;
+            BinaryPrimitives.WriteInt32LittleEndian(span[16..], result.Start);
+        }
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], result.K);
         BinaryPrimitives.WriteInt32LittleEndian(span[12..], result.Sequences.Count);
-        var offset = 16;
+        var offset = fixedPart;
         foreach (var sequence in result.Sequences)
         {
             if (sequence.K != result.K)
@@ -186,22 +239,35 @@ public static class TopKBinaryCodec
     public static TopKResult DecodeResponse(ReadOnlySpan<byte> bytes)
     {
         var reader = new SpanReader(bytes);
-        if (!reader.Take(4).SequenceEqual(ResponseMagic))
+        var magic = reader.Take(4);
+        var extended = magic.SequenceEqual(ResponseWithStartMagic);
+        if (!extended && !magic.SequenceEqual(ResponseMagic))
         {
-            throw new WireFormatException("The answer does not start with the magic \"DKR1\".");
+            throw new WireFormatException("The answer does not start with the magic \"DKR1\" or \"DKR2\".");
         }
-        var widthAndReserved = reader.Take(4);
-        var precision = (LogprobPrecision)widthAndReserved[0];
+        var widths = reader.Take(4);
+        var precision = (LogprobPrecision)widths[0];
         if (precision is not (LogprobPrecision.Float32 or LogprobPrecision.Float16))
         {
-            throw new WireFormatException($"Unknown log-prob width {widthAndReserved[0]}.");
+            throw new WireFormatException($"Unknown log-prob width {widths[0]}.");
+        }
+        var idWidth = extended ? (IdWidth)widths[1] : IdWidth.Int32;
+        if (idWidth is not (IdWidth.Int32 or IdWidth.UInt16))
+        {
+            throw new WireFormatException($"Unknown id width {widths[1]}.");
         }
         var k = reader.Int32();
         if (k < 0)
         {
             throw new WireFormatException($"Negative k {k}.");
         }
-        var lengths = reader.Lengths(reader.Int32());
+        var count = reader.Int32();
+        var start = extended ? reader.Int32() : 0;
+        if (start < 0)
+        {
+            throw new WireFormatException($"Negative start {start}.");
+        }
+        var lengths = reader.Lengths(count);
         var model = reader.String();
         var version = reader.String();
         reader.Take((4 - reader.Offset % 4) % 4);
@@ -211,8 +277,9 @@ public static class TopKBinaryCodec
         var next = new float[lengths.Length][];
         for (var i = 0; i < lengths.Length; i++)
         {
-            ids[i] = reader.Int32s((long)lengths[i] * k);
+            ids[i] = idWidth == IdWidth.UInt16 ? reader.UInt16s((long)lengths[i] * k) : reader.Int32s((long)lengths[i] * k);
         }
+        reader.Take((4 - reader.Offset % 4) % 4);
         for (var i = 0; i < lengths.Length; i++)
         {
             logprobs[i] = reader.Floats((long)lengths[i] * k, precision);
@@ -227,11 +294,11 @@ public static class TopKBinaryCodec
         {
             sequences[i] = new SequenceTopK(lengths[i], k, ids[i], logprobs[i], next[i]);
         }
-        return new TopKResult(model, version, k, sequences);
+        return new TopKResult(model, version, k, sequences, start);
     }
 
     /// <summary>Size in bytes of the per-position payload of an answer (ids, log-probs, next-token log-prob).</summary>
-    public static int BytesPerPosition(int k, LogprobPrecision precision) => 4 * k + (int)precision * (k + 1);
+    public static int BytesPerPosition(int k, LogprobPrecision precision, IdWidth ids = IdWidth.Int32) => (int)ids * k + (int)precision * (k + 1);
 
     private static int WriteString(Span<byte> span, int offset, byte[] utf8)
     {
@@ -250,6 +317,14 @@ public static class TopKBinaryCodec
         for (var i = 0; i < values.Length; i++)
         {
             BinaryPrimitives.WriteInt32LittleEndian(destination[(4 * i)..], values[i]);
+        }
+    }
+
+    private static void WriteUInt16s(Span<byte> destination, ReadOnlySpan<int> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], checked((ushort)values[i]));
         }
     }
 
@@ -339,6 +414,17 @@ public static class TopKBinaryCodec
             for (var i = 0; i < count; i++)
             {
                 values[i] = BinaryPrimitives.ReadInt32LittleEndian(source[(4 * i)..]);
+            }
+            return values;
+        }
+
+        public int[] UInt16s(long count)
+        {
+            var source = Take(2 * count);
+            var values = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                values[i] = BinaryPrimitives.ReadUInt16LittleEndian(source[(2 * i)..]);
             }
             return values;
         }

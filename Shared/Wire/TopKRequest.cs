@@ -6,7 +6,12 @@ namespace Distill.Shared.Wire;
 /// <param name="Sequences">Token ids, one array per sequence; every sequence non-empty.</param>
 /// <param name="K">How many of the most probable next tokens to return per position.</param>
 /// <param name="Temperature">τ: log-probs are log_softmax(logits / τ) over the full vocabulary.</param>
+/// <param name="Start">
+/// Only positions from this index on are wanted (0: all); it must be below every sequence's length. The answer then
+/// has length − start positions per sequence; a server with a prefix cache runs only what its cache does not hold.
+/// </param>
 public sealed record TopKRequest(
     [property: JsonPropertyName("sequences")] int[][] Sequences,
     [property: JsonPropertyName("k")] int K,
-    [property: JsonPropertyName("temperature")] float Temperature = 1f);
+    [property: JsonPropertyName("temperature")] float Temperature = 1f,
+    [property: JsonPropertyName("start")] int Start = 0);

@@ -7,10 +7,11 @@ public sealed record TopKResponse(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("k")] int K,
-    [property: JsonPropertyName("sequences")] IReadOnlyList<TopKSequenceJson> Sequences)
+    [property: JsonPropertyName("sequences")] IReadOnlyList<TopKSequenceJson> Sequences,
+    [property: JsonPropertyName("start")] int Start = 0)
 {
     public static TopKResponse From(TopKResult result) =>
-        new(result.Model, result.Version, result.K, result.Sequences.Select(TopKSequenceJson.From).ToArray());
+        new(result.Model, result.Version, result.K, result.Sequences.Select(TopKSequenceJson.From).ToArray(), result.Start);
 }
 
 /// <param name="Ids">[T][k] token ids, most probable first.</param>

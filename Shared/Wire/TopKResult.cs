@@ -3,7 +3,8 @@ namespace Distill.Shared.Wire;
 /// <summary>A top-k answer in flat arrays, the shape both codecs read and write.</summary>
 /// <param name="Model">Name of the model folder that answered.</param>
 /// <param name="Version">Content hash of the model version that produced every number here.</param>
-public sealed record TopKResult(string Model, string Version, int K, IReadOnlyList<SequenceTopK> Sequences)
+/// <param name="Start">Position of each sequence's first answered position (the request's start; 0 for all positions).</param>
+public sealed record TopKResult(string Model, string Version, int K, IReadOnlyList<SequenceTopK> Sequences, int Start = 0)
 {
     public int Positions => Sequences.Sum(s => s.Length);
 }

@@ -34,10 +34,11 @@ public static class ContentNegotiation
 
     /// <summary>
     /// Binary when Accept names the top-k media type with a quality above zero and no lower than JSON's (the most
-    /// specific range that matches JSON, wildcards included, gives JSON's quality); float16 with <c>precision=float16</c>.
+    /// specific range that matches JSON, wildcards included, gives JSON's quality); float16 with <c>precision=float16</c>,
+    /// uint16 ids with <c>ids=uint16</c> (honoured when the vocabulary fits 16 bits, else the answer says int32).
     /// JSON otherwise, also when Accept names nothing this server writes.
     /// </summary>
-    public static (WireEncoding Encoding, LogprobPrecision Precision) AnswerEncoding(HttpRequest request)
+    public static (WireEncoding Encoding, LogprobPrecision Precision, IdWidth Ids) AnswerEncoding(HttpRequest request, int vocabSize)
     {
         var accept = request.GetTypedHeaders().Accept;
         var binary = accept
@@ -45,12 +46,13 @@ public static class ContentNegotiation
             .MaxBy(a => a.Quality ?? 1);
         if (binary is null || (binary.Quality ?? 1) <= 0 || JsonQuality(accept) > (binary.Quality ?? 1))
         {
-            return (WireEncoding.Json, LogprobPrecision.Float32);
+            return (WireEncoding.Json, LogprobPrecision.Float32, IdWidth.Int32);
         }
-        var float16 = binary.Parameters.Any(p =>
-            p.Name.Equals(WireMediaTypes.PrecisionParameter, StringComparison.OrdinalIgnoreCase)
-            && p.Value.Equals(WireMediaTypes.Float16, StringComparison.OrdinalIgnoreCase));
-        return (WireEncoding.Binary, float16 ? LogprobPrecision.Float16 : LogprobPrecision.Float32);
+        bool Asks(string name, string value) => binary.Parameters.Any(p =>
+            p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) && p.Value.Equals(value, StringComparison.OrdinalIgnoreCase));
+        var float16 = Asks(WireMediaTypes.PrecisionParameter, WireMediaTypes.Float16);
+        var compactIds = Asks(WireMediaTypes.IdsParameter, WireMediaTypes.UInt16) && vocabSize <= ushort.MaxValue + 1;
+        return (WireEncoding.Binary, float16 ? LogprobPrecision.Float16 : LogprobPrecision.Float32, compactIds ? IdWidth.UInt16 : IdWidth.Int32);
     }
 
     /// <summary>The quality of the most specific range matching application/json (RFC 9110 §12.5.1); 0 when none does.</summary>

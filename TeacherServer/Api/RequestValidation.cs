@@ -13,7 +13,20 @@ public static class RequestValidation
         {
             return $"k = {request.K} is outside [1, {kLimit}] (the server's max k and the vocabulary size).";
         }
-        return Temperature(request.Temperature) ?? Sequences(request.Sequences, "sequences", model, model.ContextLength);
+        return Temperature(request.Temperature) ?? Sequences(request.Sequences, "sequences", model, model.ContextLength) ?? Start(request);
+    }
+
+    /// <summary>Every sequence must keep at least one answered position.</summary>
+    private static string? Start(TopKRequest request)
+    {
+        if (request.Start < 0)
+        {
+            return $"start = {request.Start} is negative.";
+        }
+        var shortest = request.Sequences.Min(s => s.Length);
+        return request.Start < shortest
+            ? null
+            : $"start = {request.Start} is past the end: the shortest sequence has {shortest} positions, so start must be at most {shortest - 1}.";
     }
 
     public static string? Generate(GenerateRequest request, LoadedModel model, int maxNewTokens)

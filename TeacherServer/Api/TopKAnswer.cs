@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Distill.TeacherServer.Api;
 
 /// <summary>A top-k answer written to the response in pieces (binary or JSON), never encoded whole in memory first.</summary>
-public sealed class TopKAnswer(TopKResult result, WireEncoding encoding, LogprobPrecision precision) : IResult
+public sealed class TopKAnswer(TopKResult result, WireEncoding encoding, LogprobPrecision precision, IdWidth ids = IdWidth.Int32) : IResult
 {
     /// <summary>Bytes encoded between two flushes of a binary answer.</summary>
     private const int PieceBytes = 256 * 1024;
@@ -20,8 +20,8 @@ public sealed class TopKAnswer(TopKResult result, WireEncoding encoding, Logprob
         if (encoding == WireEncoding.Binary)
         {
             response.ContentType = WireMediaTypes.TopKBinary;
-            response.ContentLength = TopKBinaryCodec.ResponseLength(result, precision);
-            foreach (var _ in TopKBinaryCodec.WriteResponse(result, precision, response.BodyWriter, PieceBytes))
+            response.ContentLength = TopKBinaryCodec.ResponseLength(result, precision, ids);
+            foreach (var _ in TopKBinaryCodec.WriteResponse(result, precision, response.BodyWriter, PieceBytes, ids))
             {
                 var flushed = await response.BodyWriter.FlushAsync(cancellation);
                 if (flushed.IsCompleted || flushed.IsCanceled)

@@ -61,6 +61,7 @@ public static class TopKJsonWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        json.WriteNumber("start", result.Start);
         json.WriteEndObject();
         await json.FlushAsync(cancellation);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Distill.Shared.Wire;
+using Distill.TeacherServer.Caching;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
 
@@ -11,10 +12,12 @@ namespace Distill.TeacherServer.Batching;
 /// <c>maxBatchTokens</c> padded tokens, in arrival order, and hands each row its slice of the result.
 /// Rows may differ in k and τ: a run uses the largest k and a τ per row. A batch under budget waits up to the batch
 /// window for more rows, but only while a request that may still submit rows is expected (<see cref="Expect"/>).
+/// Rows reuse the keys and values of prefixes the version ran before (<see cref="PrefixKvCache"/>, owned by the worker).
 /// </summary>
 public sealed class DynamicBatcher
 {
-    private readonly TeacherSession session;
+    private readonly PrefixKvCache? cache;
+    private readonly PrefixCachedRunner runner;
     private readonly string modelName;
     private readonly int maxBatchTokens;
     private readonly TimeSpan window;
@@ -23,10 +26,12 @@ public sealed class DynamicBatcher
     private readonly Task worker;
     private int expected;
 
-    public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger)
+    /// <param name="prefixCacheBytes">Budget of the prefix cache; 0 for none.</param>
+    public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger, long prefixCacheBytes = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchTokens);
-        this.session = session;
+        cache = prefixCacheBytes > 0 && session.SupportsPrefixCache ? new PrefixKvCache(prefixCacheBytes, modelName) : null;
+        runner = new PrefixCachedRunner(session, cache, modelName);
         this.modelName = modelName;
         this.maxBatchTokens = maxBatchTokens;
         this.window = window;
@@ -69,19 +74,26 @@ public sealed class DynamicBatcher
 
     private async Task RunAsync()
     {
-        var pending = new List<RowWork>();
-        while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
+        try
         {
-            Drain(pending);
-            if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
+            var pending = new List<RowWork>();
+            while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
             {
-                await WaitForMoreAsync(pending);
+                Drain(pending);
+                if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
+                {
+                    await WaitForMoreAsync(pending);
+                }
+                var batch = TakeBatch(pending);
+                if (batch.Count > 0)
+                {
+                    Execute(batch);
+                }
             }
-            var batch = TakeBatch(pending);
-            if (batch.Count > 0)
-            {
-                Execute(batch);
-            }
+        }
+        finally
+        {
+            cache?.Dispose();
         }
     }
 
@@ -150,13 +162,16 @@ public sealed class DynamicBatcher
             var k = batch.Max(r => r.K);
             var temperatures = batch.Select(r => r.Temperature).ToArray();
             var started = Stopwatch.GetTimestamp();
-            using var output = session.Run(batch.Select(r => r.Tokens).ToArray(), temperatures, k, batch.Any(r => r.WantLastLogits));
-            TeacherMetrics.RunSeconds.WithLabels(modelName).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            TeacherMetrics.BatchRows.WithLabels(modelName).Observe(batch.Count);
-            TeacherMetrics.BatchTokens.WithLabels(modelName).Observe(batch.Count * output.Width);
-            for (var b = 0; b < batch.Count; b++)
+            var (output, pastLengths) = runner.Run(batch.Select(r => (r.Tokens, r.Start)).ToArray(), temperatures, k, batch.Any(r => r.WantLastLogits));
+            using (output)
             {
-                batch[b].Completion.TrySetResult(Slice(output, b, batch[b]));
+                TeacherMetrics.RunSeconds.WithLabels(modelName).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                TeacherMetrics.BatchRows.WithLabels(modelName).Observe(batch.Count);
+                TeacherMetrics.BatchTokens.WithLabels(modelName).Observe(batch.Count * output.Width);
+                for (var b = 0; b < batch.Count; b++)
+                {
+                    batch[b].Completion.TrySetResult(Slice(output, b, batch[b], pastLengths[b]));
+                }
             }
         }
         catch (Exception e)
@@ -169,22 +184,25 @@ public sealed class DynamicBatcher
         }
     }
 
-    private static RowResult Slice(TeacherBatchOutput output, int b, RowWork row)
+    /// <summary>Row b's answer: positions Start … length − 1, at output index position − pastLength.</summary>
+    private static RowResult Slice(TeacherBatchOutput output, int b, RowWork row, int pastLength)
     {
         var length = row.Tokens.Length;
+        var answered = length - row.Start;
         var k = row.K;
-        var ids = new int[length * k];
-        var logprobs = new float[length * k];
-        var next = new float[length];
+        var ids = new int[answered * k];
+        var logprobs = new float[answered * k];
+        var next = new float[answered];
         var allIds = output.TopKIds;
         var allLogprobs = output.TopKLogprobs;
         var allNext = output.NextLogprobs;
-        for (var t = 0; t < length; t++)
+        for (var i = 0; i < answered; i++)
         {
-            var source = (b * output.Width + t) * output.K;
-            allIds.Slice(source, k).CopyTo(ids.AsSpan(t * k));
-            allLogprobs.Slice(source, k).CopyTo(logprobs.AsSpan(t * k));
-            next[t] = t + 1 < length ? allNext[b * output.Width + t] : float.NaN;
+            var t = row.Start + i;
+            var index = b * output.Width + t - pastLength;
+            allIds.Slice(index * output.K, k).CopyTo(ids.AsSpan(i * k));
+            allLogprobs.Slice(index * output.K, k).CopyTo(logprobs.AsSpan(i * k));
+            next[i] = t + 1 < length ? allNext[index] : float.NaN;
         }
         float[]? lastLogits = null;
         if (row.WantLastLogits)
@@ -192,6 +210,6 @@ public sealed class DynamicBatcher
             var vocab = output.VocabSize;
             lastLogits = output.LastLogits.Slice(b * vocab, vocab).ToArray();
         }
-        return new RowResult(new SequenceTopK(length, k, ids, logprobs, next), lastLogits);
+        return new RowResult(new SequenceTopK(answered, k, ids, logprobs, next), lastLogits);
     }
 }

@@ -4,7 +4,8 @@ namespace Distill.TeacherServer.Batching;
 
 /// <summary>One sequence waiting for the batcher.</summary>
 /// <param name="WantLastLogits">Also return the raw logits of the last position (generation).</param>
-public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation)
+/// <param name="Start">The first position whose top-k is answered; earlier ones only give context.</param>
+public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation, int Start = 0)
 {
     public TaskCompletionSource<RowResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -66,4 +66,24 @@ public static class TeacherMetrics
         new CounterConfiguration { LabelNames = ["model"] });
 
     public static readonly Gauge ModelsLoaded = Metrics.CreateGauge("distill_models_loaded", "Models being served.");
+
+    public static readonly Counter PrefixCacheHits = Metrics.CreateCounter(
+        "distill_prefix_cache_hits_total", "Rows that reused cached keys and values of at least one leading position.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter PrefixCacheMisses = Metrics.CreateCounter(
+        "distill_prefix_cache_misses_total", "Rows asking from a start > 0 of a model with a prefix cache that found no cached prefix to use.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter PrefixCacheHitPositions = Metrics.CreateCounter(
+        "distill_prefix_cache_hit_positions_total", "Positions whose keys and values came from the prefix cache instead of being run.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
+    public static readonly Gauge PrefixCacheBytes = Metrics.CreateGauge(
+        "distill_prefix_cache_bytes", "Bytes of keys and values the prefix cache holds.",
+        new GaugeConfiguration { LabelNames = ["model"] });
+
+    public static readonly Counter PrefixCacheEvictions = Metrics.CreateCounter(
+        "distill_prefix_cache_evictions_total", "Cached blocks of keys and values dropped to stay within the budget.",
+        new CounterConfiguration { LabelNames = ["model"] });
 }

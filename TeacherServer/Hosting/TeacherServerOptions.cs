@@ -66,6 +66,13 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Range(1, 3600)]
     public int DataRateGraceSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Bytes of keys and values each served model version may keep for recently run token prefixes (models with a
+    /// KV cache only); least recently used blocks go first. 0 turns the prefix cache off.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long PrefixCacheBytes { get; set; } = 1L << 30;
+
     /// <summary>Largest max_new_tokens of a generate request.</summary>
     [Range(1, 1_000_000)]
     public int MaxNewTokens { get; set; } = 1024;

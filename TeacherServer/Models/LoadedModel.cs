@@ -45,12 +45,6 @@ public sealed class LoadedModel
 
     public DynamicBatcher Batcher { get; }
 
-    /// <summary>The session, for cached generation steps that bypass the batcher (ORT runs are thread-safe).</summary>
-    public TeacherSession Session => session;
-
-    /// <summary>Bounds the cached generation steps running at once, so many prompts cannot flood the thread pool.</summary>
-    public SemaphoreSlim CachedStepSlots { get; } = new(Math.Max(2, Environment.ProcessorCount));
-
     /// <summary>Completes once the session is disposed.</summary>
     public Task Disposed => disposed.Task;
 
@@ -86,7 +80,6 @@ public sealed class LoadedModel
         {
             await Batcher.StopAsync();
             session.Dispose();
-            CachedStepSlots.Dispose();
             logger.LogInformation("Model {Model} version {Version} drained and unloaded", Name, Version);
         }
         catch (Exception e)

@@ -43,7 +43,7 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
                 logger.LogWarning("Model {Model}: the tokenizer is reported as {Kind}: {Problem}", manifest.Name, tokenizer.Kind, tokenizer.Problem);
             }
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
-                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>());
+                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), settings.PrefixCacheBytes);
             return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>());
         }
         catch

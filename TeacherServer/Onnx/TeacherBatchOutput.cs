@@ -2,31 +2,66 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Onnx;
 
-/// <summary>The appended outputs of one run, read in place from ORT's buffers until disposed.</summary>
-/// <param name="width">T, the padded sequence length of the batch.</param>
-public sealed class TeacherBatchOutput(IDisposableReadOnlyCollection<OrtValue> values, int width, int k) : IDisposable
+/// <summary>
+/// The outputs of one run, read in place from ORT's buffers until disposed: top-k ids, log-probs, next-token log-probs,
+/// then, when asked for, the last-position logits and the present.* values (which <see cref="TakePresents"/> hands over).
+/// </summary>
+/// <param name="width">S, the padded count of new positions per row.</param>
+public sealed class TeacherBatchOutput : IDisposable
 {
-    public int Width => width;
+    private readonly OrtValue[] values;
+    private readonly bool hasLastLogits;
+    private readonly int presentCount;
+    private bool presentsTaken;
 
-    public int K => k;
+    public TeacherBatchOutput(IDisposableReadOnlyCollection<OrtValue> results, int width, int k, bool hasLastLogits, int presentCount)
+    {
+        values = [.. results];
+        Width = width;
+        K = k;
+        this.hasLastLogits = hasLastLogits;
+        this.presentCount = presentCount;
+    }
 
-    /// <summary>[B,T,k] row-major.</summary>
-    public ReadOnlySpan<int> TopKIds => values.ElementAt(0).GetTensorDataAsSpan<int>();
+    public int Width { get; }
 
-    /// <summary>[B,T,k] row-major.</summary>
-    public ReadOnlySpan<float> TopKLogprobs => values.ElementAt(1).GetTensorDataAsSpan<float>();
+    public int K { get; }
 
-    /// <summary>[B,T].</summary>
-    public ReadOnlySpan<float> NextLogprobs => values.ElementAt(2).GetTensorDataAsSpan<float>();
+    /// <summary>[B,S,k] row-major.</summary>
+    public ReadOnlySpan<int> TopKIds => values[0].GetTensorDataAsSpan<int>();
+
+    /// <summary>[B,S,k] row-major.</summary>
+    public ReadOnlySpan<float> TopKLogprobs => values[1].GetTensorDataAsSpan<float>();
+
+    /// <summary>[B,S].</summary>
+    public ReadOnlySpan<float> NextLogprobs => values[2].GetTensorDataAsSpan<float>();
 
     /// <summary>[B,V]; only when the run asked for it.</summary>
-    public ReadOnlySpan<float> LastLogits => values.Count > 3
-        ? values.ElementAt(3).GetTensorDataAsSpan<float>()
+    public ReadOnlySpan<float> LastLogits => hasLastLogits
+        ? values[3].GetTensorDataAsSpan<float>()
         : throw new InvalidOperationException("The run did not fetch the last-position logits.");
 
-    public int VocabSize => values.Count > 3
-        ? (int)values.ElementAt(3).GetTensorTypeAndShape().Shape[1]
+    public int VocabSize => hasLastLogits
+        ? (int)values[3].GetTensorTypeAndShape().Shape[1]
         : throw new InvalidOperationException("The run did not fetch the last-position logits.");
 
-    public void Dispose() => values.Dispose();
+    /// <summary>The present.* values in past_key_values order; the caller owns them from now on.</summary>
+    public OrtValue[] TakePresents()
+    {
+        if (presentCount == 0 || presentsTaken)
+        {
+            throw new InvalidOperationException("The run did not fetch the present values, or they were taken.");
+        }
+        presentsTaken = true;
+        return values[^presentCount..];
+    }
+
+    public void Dispose()
+    {
+        var owned = presentsTaken ? values.Length - presentCount : values.Length;
+        for (var i = 0; i < owned; i++)
+        {
+            values[i].Dispose();
+        }
+    }
 }

@@ -38,8 +38,8 @@ public sealed class TeacherSession : IDisposable
     }
 
     /// <summary>
-    /// True when every <c>past_key_values.*</c> input has its <c>present.*</c> output, so generation can feed
-    /// back keys and values instead of rerunning the whole sequence.
+    /// True when every <c>past_key_values.*</c> input has its <c>present.*</c> output, so cached keys and values can
+    /// be fed back instead of rerunning a prefix.
     /// </summary>
     public bool SupportsCache { get; }
 
@@ -125,17 +125,31 @@ public sealed class TeacherSession : IDisposable
         }
     }
 
-    /// <summary>Runs a right-padded batch. Dispose the result to free ORT's output buffers.</summary>
+    /// <summary>Runs a right-padded batch of whole rows. Dispose the result to free ORT's output buffers.</summary>
     /// <param name="rows">Token ids of each row, each non-empty.</param>
     /// <param name="temperatures">τ of each row.</param>
     /// <param name="k">TopK's k for the whole batch (≤ vocab size).</param>
     /// <param name="wantLastLogits">Also fetch the [B,V] logits at each row's last position.</param>
-    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits)
+    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits) =>
+        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, k, wantLastLogits, wantPresents: false);
+
+    /// <summary>
+    /// Runs the positions of each row after its past: row b feeds tokens [PastLength, Length) as new positions
+    /// (right-padded to the longest), attending to the slots of <paramref name="past"/> its mask marks. With
+    /// <paramref name="wantPresents"/> the output keeps the present.* values ([B,H,P+S,D]: the past, then the new positions).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A row has a past but the model has no KV-cache inputs.</exception>
+    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits, bool wantPresents)
     {
         var batch = rows.Count;
-        var width = rows.Max(r => r.Length);
+        if (past.Width > 0 && !SupportsCache)
+        {
+            throw new InvalidOperationException("This model has no KV-cache inputs and outputs.");
+        }
+        var width = rows.Max(r => r.NewLength);
+        var pastWidth = past.Width;
         var tokens = new long[batch * width];
-        var mask = new long[batch * width];
+        var mask = new long[batch * (pastWidth + width)];
         var positions = new long[batch * width];
         var nextIds = new long[batch * width];
         var lastIndex = new long[batch];
@@ -143,79 +157,24 @@ public sealed class TeacherSession : IDisposable
         {
             var row = rows[b];
             var offset = b * width;
-            for (var t = 0; t < row.Length; t++)
+            var maskRow = b * (pastWidth + width);
+            if (pastWidth > 0)
             {
-                tokens[offset + t] = row[t];
-                mask[offset + t] = 1;
-                positions[offset + t] = t;
-                nextIds[offset + t] = t + 1 < row.Length ? row[t + 1] : 0;
+                past.Mask.AsSpan(b * pastWidth, pastWidth).CopyTo(mask.AsSpan(maskRow));
             }
-            lastIndex[b] = offset + row.Length - 1;
+            for (var j = 0; j < row.NewLength; j++)
+            {
+                var t = row.PastLength + j;
+                tokens[offset + j] = row.Tokens[t];
+                mask[maskRow + pastWidth + j] = 1;
+                positions[offset + j] = t;
+                nextIds[offset + j] = t + 1 < row.Tokens.Length ? row.Tokens[t + 1] : 0;
+            }
+            lastIndex[b] = offset + row.NewLength - 1;
         }
 
         long[] matrix = [batch, width];
-        var values = new List<OrtValue>(inputNames.Length);
-        try
-        {
-            var names = new List<string>(inputNames.Length);
-            void Add(string name, OrtValue value)
-            {
-                values.Add(value);
-                names.Add(name);
-            }
-            Add("input_ids", Ids(tokens, matrix));
-            if (attentionMask is not null)
-            {
-                Add(attentionMask, Ids(mask, matrix));
-            }
-            if (positionIds is not null)
-            {
-                Add(positionIds, Ids(positions, matrix));
-            }
-            if (useCacheBranch is not null)
-            {
-                Add(useCacheBranch, OrtValue.CreateTensorValueFromMemory(new[] { false }, [1]));
-            }
-            foreach (var (name, type, heads, headDim) in pasts)
-            {
-                Add(name, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [batch, heads, 0, headDim]));
-            }
-            Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(temperatures.ToArray(), [batch, 1, 1]));
-            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { k }, [1]));
-            Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
-            Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
-
-            string[] outputs = wantLastLogits
-                ? [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob, TopKGraphNames.LastLogits]
-                : [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob];
-            using var runOptions = new RunOptions();
-            var results = session.Run(runOptions, names, values, outputs);
-            return new TeacherBatchOutput(results, width, k);
-        }
-        finally
-        {
-            foreach (var value in values)
-            {
-                value.Dispose();
-            }
-        }
-    }
-
-    /// <summary>
-    /// One decoding step of one sequence with a KV cache: runs <paramref name="tokens"/> after the positions held in
-    /// <paramref name="cache"/> (none on the first step). The caller disposes the returned cache, and the one it passed
-    /// once the step is done.
-    /// </summary>
-    /// <returns>The raw logits [V] at the last of <paramref name="tokens"/>, and the cache that now also holds them.</returns>
-    public (float[] LastLogits, DecodingCache Cache) Step(int[] tokens, DecodingCache? cache)
-    {
-        if (!SupportsCache)
-        {
-            throw new InvalidOperationException("This model has no KV-cache inputs and outputs.");
-        }
-        var past = cache?.Length ?? 0;
-        var length = tokens.Length;
-        var owned = new List<OrtValue>();
+        var owned = new List<OrtValue>(inputNames.Length);
         try
         {
             var names = new List<string>(inputNames.Length);
@@ -229,37 +188,41 @@ public sealed class TeacherSession : IDisposable
                     owned.Add(value);
                 }
             }
-            Add("input_ids", Ids(Array.ConvertAll(tokens, t => (long)t), [1, length]));
-            Add(attentionMask!, Ids(Enumerable.Repeat(1L, past + length).ToArray(), [1, past + length]));
+            Add("input_ids", Ids(tokens, matrix));
+            if (attentionMask is not null)
+            {
+                Add(attentionMask, Ids(mask, [batch, pastWidth + width]));
+            }
             if (positionIds is not null)
             {
-                Add(positionIds, Ids(Enumerable.Range(past, length).Select(p => (long)p).ToArray(), [1, length]));
+                Add(positionIds, Ids(positions, matrix));
             }
             if (useCacheBranch is not null)
             {
-                Add(useCacheBranch, OrtValue.CreateTensorValueFromMemory(new[] { cache is not null }, [1]));
+                Add(useCacheBranch, OrtValue.CreateTensorValueFromMemory(new[] { pastWidth > 0 }, [1]));
             }
             for (var i = 0; i < pasts.Length; i++)
             {
                 var (name, type, heads, headDim) = pasts[i];
-                if (cache is null)
+                if (pastWidth == 0)
                 {
-                    Add(name, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [1, heads, 0, headDim]));
+                    Add(name, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, [batch, heads, 0, headDim]));
                 }
                 else
                 {
-                    Add(name, cache.Past(i), own: false);
+                    Add(name, past.Values![i], own: false);
                 }
             }
-            Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(new[] { 1f }, [1, 1, 1]));
-            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { 1 }, [1]));
-            Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(new long[length], [1, length]));
-            Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(new long[] { length - 1 }, [1]));
+            Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(temperatures.ToArray(), [batch, 1, 1]));
+            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { k }, [1]));
+            Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
+            Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
 
+            string[] topK = [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob];
+            string[] outputs = [.. topK, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantPresents ? presents : []];
             using var runOptions = new RunOptions();
-            var results = session.Run(runOptions, names, values, [TopKGraphNames.LastLogits, .. presents]);
-            var lastLogits = results[0].GetTensorDataAsSpan<float>().ToArray();
-            return (lastLogits, new DecodingCache(results, past + length));
+            var results = session.Run(runOptions, names, values, outputs);
+            return new TeacherBatchOutput(results, width, k, wantLastLogits, wantPresents ? presents.Length : 0);
         }
         finally
         {
@@ -269,6 +232,12 @@ public sealed class TeacherSession : IDisposable
             }
         }
     }
+
+    /// <summary>The past_key_values inputs in order: (heads, head width) of each, for assembling a past.</summary>
+    public IReadOnlyList<(long Heads, long HeadDim)> PastShapes => pasts.Select(p => (p.Heads, p.HeadDim)).ToArray();
+
+    /// <summary>True when the model has a KV cache in float32, which the prefix cache can copy between batches.</summary>
+    public bool SupportsPrefixCache => SupportsCache && pasts.All(p => p.Type == TensorElementType.Float);
 
     private OrtValue Ids(long[] values, long[] shape) => idsType == TensorElementType.Int64
         ? OrtValue.CreateTensorValueFromMemory(values, shape)

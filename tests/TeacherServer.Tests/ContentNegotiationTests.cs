@@ -29,6 +29,19 @@ public sealed class ContentNegotiationTests
         {
             context.Request.Headers.Accept = accept;
         }
-        Assert.Equal((encoding, precision), ContentNegotiation.AnswerEncoding(context.Request));
+        Assert.Equal((encoding, precision, IdWidth.Int32), ContentNegotiation.AnswerEncoding(context.Request, vocabSize: 4096));
+    }
+
+    [Theory]
+    [InlineData(Binary + "; ids=uint16", 4096, IdWidth.UInt16)]
+    [InlineData(Binary + "; precision=float16; ids=uint16", 65_536, IdWidth.UInt16)]
+    [InlineData(Binary + "; ids=uint16", 65_537, IdWidth.Int32)]
+    [InlineData(Binary + "; ids=int32", 4096, IdWidth.Int32)]
+    [InlineData(Binary, 4096, IdWidth.Int32)]
+    public void Uint16_ids_are_used_when_asked_for_and_the_vocabulary_fits(string accept, int vocabSize, IdWidth ids)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Accept = accept;
+        Assert.Equal(ids, ContentNegotiation.AnswerEncoding(context.Request, vocabSize).Ids);
     }
 }

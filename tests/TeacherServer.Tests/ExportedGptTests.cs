@@ -105,13 +105,15 @@ public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<Ex
         await host.WaitForModelAsync("gpt");
         await host.WaitForModelAsync("gpt-optimum");
         var request = new GenerateRequest([[5, 17, 42], [200, 3, 9, 9, 1, 250]], MaxNewTokens: 30, Temperature: 1f, TopP: 0.9f, Seed: 3, StopAtEos: false);
-        var optimumRuns = TeacherMetrics.BatchRows.WithLabels("gpt-optimum");
-        var optimumRunsBefore = optimumRuns.Count;
+        var cachedPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels("gpt-optimum");
+        var cachedBefore = cachedPositions.Value;
 
         var rerun = await GenerateAsync(host, "gpt", request);
         var cached = await GenerateAsync(host, "gpt-optimum", request);
 
-        Assert.Equal(optimumRunsBefore, optimumRuns.Count); // the cached path never went through the batcher
+        // every step after the prompt's ran only the new token: the prompt and the tokens before came from the prefix cache
+        var steps = new[] { (Prompt: 3, New: 29), (Prompt: 6, New: 26) };
+        Assert.Equal(steps.Sum(s => Enumerable.Range(1, s.New - 1).Sum(i => s.Prompt + i - 1)), cachedPositions.Value - cachedBefore);
         Assert.Equal(rerun.Completions.Select(c => c.Tokens), cached.Completions.Select(c => c.Tokens));
         Assert.Equal(32 - 3, cached.Completions[0].Tokens.Length); // both stopped by the context length
         Assert.Equal(32 - 6, cached.Completions[1].Tokens.Length);

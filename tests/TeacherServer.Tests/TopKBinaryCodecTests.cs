@@ -4,12 +4,12 @@ namespace Distill.TeacherServer.Tests;
 
 public class TopKBinaryCodecTests
 {
-    private static TopKResult SampleResult(int seed)
+    private static TopKResult SampleResult(int seed, int maxId = 50_000)
     {
         var random = new Random(seed);
         const int k = 3;
         var sequences = new[] { 1, 4, 2 }.Select(length => new SequenceTopK(length, k,
-            Enumerable.Range(0, length * k).Select(_ => random.Next(50_000)).ToArray(),
+            Enumerable.Range(0, length * k).Select(_ => random.Next(maxId)).ToArray(),
             Enumerable.Range(0, length * k).Select(_ => (float)(-random.NextDouble() * 20)).ToArray(),
             Enumerable.Range(0, length).Select(t => t == length - 1 ? float.NaN : (float)(-random.NextDouble() * 20)).ToArray())).ToArray();
         return new TopKResult("tiny-é", "0123456789abcdef", k, sequences);
@@ -113,7 +113,7 @@ public class TopKBinaryCodecTests
             { "empty", [], "ends early" },
             { "truncated", valid[..^1], "ends early" },
             { "trailing", [.. valid, 0], "1 unexpected bytes after the end" },
-            { "magic", badMagic, "magic \"DKQ1\"" },
+            { "magic", badMagic, "magic \"DKQ1\" or \"DKQ2\"" },
             { "negative count", negativeCount, "Negative sequence count -1" },
             { "negative length", negativeLength, "Negative sequence length -1" },
             { "length past the end", hugeLength, "ends early" },
@@ -126,6 +126,76 @@ public class TopKBinaryCodecTests
     {
         var e = Assert.Throws<WireFormatException>(() => TopKBinaryCodec.DecodeRequest(bytes));
         Assert.True(e.Message.Contains(defect, StringComparison.Ordinal), $"{why}: \"{e.Message}\" does not say \"{defect}\"");
+    }
+
+    [Fact]
+    public void A_request_from_a_start_round_trips_in_the_DKQ2_form_and_one_without_keeps_DKQ1()
+    {
+        var request = new TopKRequest([[1, 2, 3], [7, 8]], 8, 1f, Start: 1);
+        var bytes = TopKBinaryCodec.EncodeRequest(request);
+        Assert.Equal("DKQ2"u8.ToArray(), bytes[..4]);
+        Assert.Equal([1, 0, 0, 0], bytes[12..16]);
+        var decoded = TopKBinaryCodec.DecodeRequest(bytes);
+        Assert.Equal(1, decoded.Start);
+        Assert.Equal(request.Sequences, decoded.Sequences);
+        Assert.Equal("DKQ1"u8.ToArray(), TopKBinaryCodec.EncodeRequest(request with { Start = 0 })[..4]);
+    }
+
+    [Fact]
+    public void Answer_with_uint16_ids_and_a_start_has_the_documented_DKR2_layout()
+    {
+        var result = new TopKResult("m", "v", 1, [new SequenceTopK(3, 1, [7, 258, 65535], [-1f, -2f, -3f], [-0.5f, -0.25f, float.NaN])], Start: 5);
+        byte[] expected =
+        [
+            (byte)'D', (byte)'K', (byte)'R', (byte)'2', 2, 2, 0, 0, // float16 log-probs, uint16 ids
+            1, 0, 0, 0, // k
+            1, 0, 0, 0, // n
+            5, 0, 0, 0, // start
+            3, 0, 0, 0, // positions of sequence 0
+            1, 0, 0, 0, (byte)'m',
+            1, 0, 0, 0, (byte)'v',
+            0, 0, // padding: 34 bytes so far
+            7, 0, 2, 1, 0xFF, 0xFF, // ids
+            0, 0, // padding of the ids section to a multiple of 4
+            0x00, 0xBC, 0x00, 0xC0, 0x00, 0xC2, // log-probs -1, -2, -3 as float16
+            0x00, 0xB8, 0x00, 0xB4, 0x00, 0xFE, // next-token log-probs -0.5, -0.25, NaN
+        ];
+        var bytes = TopKBinaryCodec.EncodeResponse(result, LogprobPrecision.Float16, IdWidth.UInt16);
+        Assert.Equal(expected, bytes);
+        var decoded = TopKBinaryCodec.DecodeResponse(bytes);
+        Assert.Equal(5, decoded.Start);
+        Assert.Equal(result.Sequences[0].Ids, decoded.Sequences[0].Ids);
+        Assert.Equal(result.Sequences[0].Logprobs, decoded.Sequences[0].Logprobs);
+    }
+
+    [Theory]
+    [InlineData(LogprobPrecision.Float32)]
+    [InlineData(LogprobPrecision.Float16)]
+    public void Uint16_ids_round_trip_and_take_2k_bytes_less_a_position(LogprobPrecision precision)
+    {
+        var result = SampleResult(4, maxId: 65_536);
+        var compact = TopKBinaryCodec.EncodeResponse(result, precision, IdWidth.UInt16);
+        var decoded = TopKBinaryCodec.DecodeResponse(compact);
+        for (var i = 0; i < result.Sequences.Count; i++)
+        {
+            Assert.Equal(result.Sequences[i].Ids, decoded.Sequences[i].Ids);
+        }
+        Assert.Equal(TopKBinaryCodec.ResponseLength(result, precision, IdWidth.UInt16), compact.Length);
+        var wide = TopKBinaryCodec.EncodeResponse(result, precision);
+        Assert.Equal(2L * result.K * result.Positions, wide.Length - compact.Length, tolerance: 4 + 2); // + the DKR2 start field and id padding
+    }
+
+    [Fact]
+    public void Float16_with_uint16_ids_is_4k_plus_2_bytes_a_position()
+    {
+        Assert.Equal(4 * 64 + 2, TopKBinaryCodec.BytesPerPosition(64, LogprobPrecision.Float16, IdWidth.UInt16));
+    }
+
+    [Fact]
+    public void An_id_that_does_not_fit_16_bits_is_refused_not_wrapped()
+    {
+        var result = new TopKResult("m", "v", 1, [new SequenceTopK(1, 1, [65_536], [-1f], [float.NaN])]);
+        Assert.Throws<OverflowException>(() => TopKBinaryCodec.EncodeResponse(result, LogprobPrecision.Float16, IdWidth.UInt16));
     }
 
     [Fact]

@@ -23,7 +23,16 @@ public sealed class ExportedModels : IDisposable
         Optimum = Path.Combine(Root, "optimum");
         OnnxExporter.Export(gpt, tokenizer, Plain);
         OnnxExporter.Export(gpt, tokenizer, Optimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
+
+        torch.manual_seed(8);
+        using var other = new Gpt(gpt.Config);
+        other.eval();
+        OtherOptimum = Path.Combine(Root, "other-optimum");
+        OnnxExporter.Export(other, tokenizer, OtherOptimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
     }
+
+    /// <summary>Other weights of the same shape, Optimum-style: a new version of a model for hot-swap tests.</summary>
+    public string OtherOptimum { get; }
 
     public string Root { get; }
 

@@ -13,16 +13,16 @@ public static class TopKCalls
         return (await response.Content.ReadFromJsonAsync<TopKResponse>())!;
     }
 
-    public static async Task<TopKResult> BinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false)
+    public static async Task<TopKResult> BinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false, bool compactIds = false)
     {
-        using var response = await SendBinaryAsync(client, model, request, float16);
+        using var response = await SendBinaryAsync(client, model, request, float16, compactIds);
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal(WireMediaTypes.TopKBinary, response.Content.Headers.ContentType?.MediaType);
         return TopKBinaryCodec.DecodeResponse(await response.Content.ReadAsByteArrayAsync());
     }
 
     /// <summary>Posts a binary request asking for a binary answer; the caller checks and disposes the response.</summary>
-    public static async Task<HttpResponseMessage> SendBinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false)
+    public static async Task<HttpResponseMessage> SendBinaryAsync(HttpClient client, string model, TopKRequest request, bool float16 = false, bool compactIds = false)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{model}/topk")
         {
@@ -33,6 +33,10 @@ public static class TopKCalls
         if (float16)
         {
             accept.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.PrecisionParameter, WireMediaTypes.Float16));
+        }
+        if (compactIds)
+        {
+            accept.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.IdsParameter, WireMediaTypes.UInt16));
         }
         message.Headers.Accept.Add(accept);
         return await client.SendAsync(message);
