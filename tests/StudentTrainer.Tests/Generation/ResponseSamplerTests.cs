@@ -31,7 +31,7 @@ public class ResponseSamplerTests
     public void Each_left_padded_row_gets_the_response_it_gets_alone(double temperature, int topK)
     {
         using var model = TinyModels.Create();
-        int[][] prompts = [Prompt(9, seed: 32), Prompt(3, seed: 33), Prompt(6, seed: 34)];
+        int[][] prompts = [TinyModels.RandomPrompt(9, seed: 32), TinyModels.RandomPrompt(3, seed: 33), TinyModels.RandomPrompt(6, seed: 34)];
         var options = Greedy with { Temperature = temperature, TopK = topK };
 
         int[][] batched = ResponseSampler.Sample(model, prompts, options);
@@ -48,7 +48,7 @@ public class ResponseSamplerTests
     public void A_row_ends_with_the_first_eos_and_emits_nothing_after_it()
     {
         using var model = TinyModels.Create();
-        int[][] prompts = [Prompt(4, seed: 35), Prompt(7, seed: 36)];
+        int[][] prompts = [TinyModels.RandomPrompt(4, seed: 35), TinyModels.RandomPrompt(7, seed: 36)];
         int[][] free = ResponseSampler.Sample(model, prompts, Greedy);
         int eos = free[0][3];
 
@@ -69,19 +69,19 @@ public class ResponseSamplerTests
     {
         using var model = TinyModels.Create();
         int context = model.Config.ContextLength;
-        int[][] prompts = [Prompt(context - 4, seed: 37), Prompt(2, seed: 38)];
+        int[][] prompts = [TinyModels.RandomPrompt(context - 4, seed: 37), TinyModels.RandomPrompt(2, seed: 38)];
 
         Assert.All(ResponseSampler.Sample(model, prompts, Greedy with { MaxNewTokens = 50 }), r => Assert.Equal(4, r.Length));
         Assert.All(ResponseSampler.Sample(model, prompts, Greedy with { MaxNewTokens = 3 }), r => Assert.Equal(3, r.Length));
-        Assert.Empty(ResponseSampler.Sample(model, [Prompt(context, seed: 39)], Greedy)[0]);
-        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [Prompt(context + 1, seed: 40)], Greedy));
+        Assert.Empty(ResponseSampler.Sample(model, [TinyModels.RandomPrompt(context, seed: 39)], Greedy)[0]);
+        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [TinyModels.RandomPrompt(context + 1, seed: 40)], Greedy));
     }
 
     [Fact]
     public void Same_seed_same_responses_other_seed_other_responses()
     {
         using var model = TinyModels.Create();
-        int[][] prompts = [Prompt(5, seed: 41), Prompt(2, seed: 42), Prompt(8, seed: 43)];
+        int[][] prompts = [TinyModels.RandomPrompt(5, seed: 41), TinyModels.RandomPrompt(2, seed: 42), TinyModels.RandomPrompt(8, seed: 43)];
         var options = new GenerationOptions { MaxNewTokens = 12, Seed = 9 };
 
         int[][] a = ResponseSampler.Sample(model, prompts, options);
@@ -100,7 +100,7 @@ public class ResponseSamplerTests
         using var model = TinyModels.Create();
         model.train(training);
 
-        ResponseSampler.Sample(model, [Prompt(5, seed: 44), Prompt(3, seed: 45)], new GenerationOptions { MaxNewTokens = 6 });
+        ResponseSampler.Sample(model, [TinyModels.RandomPrompt(5, seed: 44), TinyModels.RandomPrompt(3, seed: 45)], new GenerationOptions { MaxNewTokens = 6 });
 
         Assert.Equal(training, model.training);
         Assert.True(is_grad_enabled());
@@ -111,7 +111,7 @@ public class ResponseSamplerTests
     public void Dropout_is_off_while_sampling_a_model_in_training_mode()
     {
         using var model = TinyModels.Create(TinyModels.Config with { Dropout = 0.5 });
-        int[][] prompts = [Prompt(5, seed: 46)];
+        int[][] prompts = [TinyModels.RandomPrompt(5, seed: 46)];
         int[][] inEval = ResponseSampler.Sample(model, prompts, Greedy);
         model.train();
 
@@ -123,14 +123,8 @@ public class ResponseSamplerTests
     {
         using var model = TinyModels.Create();
         Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, Array.Empty<int[]>(), Greedy));
-        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [Prompt(3, seed: 47), []], Greedy));
-        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [Prompt(3, seed: 48)], Greedy with { TopP = 0 }));
-    }
-
-    private static int[] Prompt(int length, long seed)
-    {
-        using var ids = TinyModels.RandomIds(1, length, seed);
-        return Rows(ids)[0];
+        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [TinyModels.RandomPrompt(3, seed: 47), []], Greedy));
+        Assert.Throws<ArgumentException>(() => ResponseSampler.Sample(model, [TinyModels.RandomPrompt(3, seed: 48)], Greedy with { TopP = 0 }));
     }
 
     private static int[][] Rows(Tensor ids)
