@@ -1,4 +1,5 @@
 using Distill.Shared.Wire;
+using Distill.StudentTrainer.Generation;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Teacher;
 using static TorchSharp.torch;
@@ -6,21 +7,31 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Tests.Distillation;
 
 /// <summary>
-/// A teacher computed in-process by a TorchSharp GPT: top-k of log_softmax(logits / τ) over the full vocabulary,
-/// as TeacherServer answers. Counts its requests; its version can be changed to test version tracking.
+/// A teacher computed in-process by a TorchSharp GPT: top-k of log_softmax(logits / τ) over the full vocabulary, and
+/// sampled continuations, as TeacherServer answers. Counts its requests; its version can be changed to test version tracking.
 /// </summary>
 internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : ITeacher
 {
+    private readonly List<GenerateRequest> _generateRequests = [];
     private int _requests;
 
     public string Version { get; set; } = version;
 
     public int Requests => _requests;
 
+    /// <summary>Every generate request received, in order.</summary>
+    public IReadOnlyList<GenerateRequest> GenerateRequests
+    {
+        get { lock (_generateRequests) return _generateRequests.ToArray(); }
+    }
+
+    /// <summary>End-of-sequence id that stops a generated response; null: none.</summary>
+    public int? EosId { get; init; }
+
     /// <summary>Delay added to every answer, to stand for a teacher on another box.</summary>
     public TimeSpan Latency { get; init; }
 
-    public ModelInfo Model => new("local", Version, model.Config.VocabSize, model.Config.ContextLength, "byte-level-bpe", "local", null);
+    public ModelInfo Model => new("local", Version, model.Config.VocabSize, model.Config.ContextLength, "byte-level-bpe", "local", EosId);
 
     public async Task<TopKResult> TopKAsync(TopKRequest request, CancellationToken ct)
     {
@@ -47,7 +58,28 @@ internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : I
         }
     }
 
-    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken ct) =>
-        Task.FromResult(new GenerateResponse("local", Version, 0,
-            request.Prompts.Select(p => new Completion(Enumerable.Repeat(p[^1], request.MaxNewTokens).ToArray(), "length")).ToArray()));
+    /// <summary>
+    /// Samples each prompt alone with <see cref="ResponseSampler"/>, prompt i with seed + i, so the answer does not depend
+    /// on how prompts are grouped into requests.
+    /// </summary>
+    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _requests);
+        lock (_generateRequests) _generateRequests.Add(request);
+        int seed = request.Seed ?? 0;
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = request.MaxNewTokens, Temperature = request.Temperature, TopP = request.TopP,
+            EosId = request.StopAtEos ? EosId : null,
+        };
+        lock (model)
+        {
+            Completion[] completions = request.Prompts.Select((prompt, i) =>
+            {
+                int[] tokens = ResponseSampler.Sample(model, [prompt], options with { Seed = unchecked(seed + i) })[0];
+                return new Completion(tokens, tokens.Length > 0 && tokens[^1] == EosId ? "eos" : "length");
+            }).ToArray();
+            return Task.FromResult(new GenerateResponse("local", Version, seed, completions));
+        }
+    }
 }

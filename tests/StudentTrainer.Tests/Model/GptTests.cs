@@ -87,6 +87,38 @@ public class GptTests
     }
 
     [Fact]
+    public void Cached_forward_of_left_padded_rows_with_a_growing_mask_equals_the_uncached_forward()
+    {
+        using var model = TinyModels.Create();
+        int[] promptLengths = [10, 3, 7];
+        const int width = 10, added = 8, total = width + added;
+        using var ids = TinyModels.RandomIds(promptLengths.Length, total, seed: 21);
+        using var mask = ones(promptLengths.Length, total, ScalarType.Bool);
+        using var positions = zeros(promptLengths.Length, total, ScalarType.Int64);
+        for (int b = 0; b < promptLengths.Length; b++)
+        {
+            int padding = width - promptLengths[b];
+            mask[b, ..padding] = zeros(padding, ScalarType.Bool);
+            positions[b, padding..] = arange(total - padding, dtype: ScalarType.Int64);
+        }
+        using var full = model.Forward(ids, mask, positions);
+
+        using var cache = new KvCache(model.Config.Layers);
+        using var prefix = model.Forward(ids[.., ..width], mask[.., ..width], positions[.., ..width], cache);
+        for (int b = 0; b < promptLengths.Length; b++)
+        {
+            int padding = width - promptLengths[b];
+            Assert.True(TinyModels.MaxAbsDiff(prefix[b, padding..], full[b, padding..width]) < 1e-5, $"prompt of row {b}");
+        }
+        for (int t = width; t < total; t++)
+        {
+            using var step = model.Forward(ids[.., t..(t + 1)], mask[.., ..(t + 1)], positions[.., t..(t + 1)], cache);
+            Assert.True(TinyModels.MaxAbsDiff(step[.., 0], full[.., t]) < 1e-5, $"position {t}");
+        }
+        Assert.Equal(total, cache.Length);
+    }
+
+    [Fact]
     public void Sequence_longer_than_the_context_is_refused()
     {
         using var model = TinyModels.Create();

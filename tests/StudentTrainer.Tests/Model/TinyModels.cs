@@ -25,6 +25,13 @@ internal static class TinyModels
         return randint(0, vocab, [batch, length], dtype: ScalarType.Int64, generator: generator);
     }
 
+    /// <summary>One random prompt of <paramref name="length"/> token ids.</summary>
+    public static int[] RandomPrompt(int length, long seed)
+    {
+        using Tensor ids = RandomIds(1, length, seed);
+        return ids.data<long>().ToArray().Select(i => (int)i).ToArray();
+    }
+
     public static double MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
     public static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
