@@ -30,6 +30,8 @@ public sealed class TeacherClient
         acceptTopK = new MediaTypeWithQualityHeaderValue(WireMediaTypes.TopKBinary);
         if (precision == LogprobPrecision.Float16)
             acceptTopK.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.PrecisionParameter, WireMediaTypes.Float16));
+        // 16-bit ids when the teacher's vocabulary fits; a server that cannot (or an older one) answers with int32 ids.
+        acceptTopK.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.IdsParameter, WireMediaTypes.UInt16));
     }
 
     public Uri BaseAddress => http.BaseAddress!;
@@ -51,7 +53,10 @@ public sealed class TeacherClient
         return list?.Models ?? throw new InvalidDataException($"The teacher at {http.BaseAddress} answered GET /v1/models with an empty body.");
     }
 
-    /// <summary>POST /v1/models/{name}/topk, binary both ways; float16 log-probs (if asked for) arrive widened to float32.</summary>
+    /// <summary>
+    /// POST /v1/models/{name}/topk, binary both ways; float16 log-probs (if asked for) arrive widened to float32. A request
+    /// with a start gets positions from there on, which a server with a prefix cache computes incrementally.
+    /// </summary>
     /// <exception cref="TeacherRequestException">The server answered with an error status (after retries, for transient ones).</exception>
     public async Task<TopKResult> TopKAsync(TopKRequest request, CancellationToken ct)
     {

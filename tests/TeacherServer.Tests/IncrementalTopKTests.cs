@@ -166,6 +166,30 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task The_trainers_client_asks_from_a_start_and_receives_16_bit_ids()
+    {
+        const string model = "inc-client";
+        using var host = Serve(model);
+        await host.WaitForModelAsync(model);
+        var headers = new AnswerHeaders();
+        using var http = host.CreateClient(headers);
+        var client = new Distill.StudentTrainer.Teacher.TeacherClient(http, model, LogprobPrecision.Float16);
+
+        var request = new TopKRequest([A, B], K, 1f, Start: 8);
+        var viaClient = await client.TopKAsync(request, CancellationToken.None);
+        var wide = await TopKCalls.BinaryAsync(host.Client, model, request, float16: true);
+
+        Assert.Equal("DKR2"u8.ToArray(), headers.First[..4]);
+        Assert.Equal((byte)IdWidth.UInt16, headers.First[5]);
+        Assert.Equal(8, viaClient.Start);
+        for (var s = 0; s < 2; s++)
+        {
+            Assert.Equal(wide.Sequences[s].Ids, viaClient.Sequences[s].Ids);
+            Assert.Equal(wide.Sequences[s].Logprobs, viaClient.Sequences[s].Logprobs);
+        }
+    }
+
     [Theory]
     [InlineData(-1, "negative")]
     [InlineData(10, "past the end")]
@@ -184,6 +208,26 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         {
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains(problem, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    /// <summary>Keeps the first bytes of the last answer that passed.</summary>
+    private sealed class AnswerHeaders : DelegatingHandler
+    {
+        public byte[] First { get; private set; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            First = bytes[..Math.Min(8, bytes.Length)];
+            var copy = new ByteArrayContent(bytes);
+            foreach (var header in response.Content.Headers)
+            {
+                copy.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+            response.Content = copy;
+            return response;
         }
     }
 

@@ -66,6 +66,9 @@ public sealed class TeacherHost : IDisposable
 
     public IServiceProvider Services => factory.Services;
 
+    /// <summary>An in-memory client whose messages pass through <paramref name="handlers"/> (not for a Kestrel host).</summary>
+    public HttpClient CreateClient(params DelegatingHandler[] handlers) => factory.CreateDefaultClient(handlers);
+
     /// <summary>Starts a server after <paramref name="populate"/> has filled the models folder.</summary>
     /// <param name="kestrel">Serve on a loopback port through Kestrel (its limits and data rates apply) instead of in memory.</param>
     public static TeacherHost Start(Action<string> populate, IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
