@@ -44,7 +44,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         {
             var feeds = rows.Select((r, b) => new RowFeed(r.Tokens, pastLengths[b])).ToArray();
             var output = session.Run(feeds, past, temperatures, k, wantLastLogits, wantPresents: true);
-            Keep(output, feeds, past.Width, pastSlots, source, found);
+            Keep(output, feeds, past.Width, pastSlots, source);
             return (output, pastLengths);
         }
         finally
@@ -65,17 +65,21 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         TeacherMetrics.PrefixCacheHitPositions.WithLabels(modelName).Inc(pastLengths.Sum());
     }
 
-    /// <summary>The block whose values can be fed as they are: every hit comes from it, from the row of the same index, in a batch of the same size.</summary>
+    /// <summary>
+    /// The block whose values can be fed as they are: every row continues the whole row of the same index of one block
+    /// of the same batch size (a batch extended token by token). Anything else is assembled compactly, so that a block
+    /// never carries slots its rows do not use.
+    /// </summary>
     private static KvBlock? SharedBlock(CachedPrefix?[] found)
     {
-        var block = found.FirstOrDefault(f => f is not null)?.Block;
+        var block = found[0]?.Block;
         if (block is null || block.Rows.Count != found.Length)
         {
             return null;
         }
         for (var b = 0; b < found.Length; b++)
         {
-            if (found[b] is { } hit && (hit.Block != block || hit.Row != b))
+            if (found[b] is not { } hit || hit.Block != block || hit.Row != b || hit.Length != block.Rows[b].Tokens.Length)
             {
                 return null;
             }
@@ -173,10 +177,10 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
     }
 
     /// <summary>
-    /// Caches the run's keys and values: row b's positions are its past slots, then slots [P, P + new). A block whose
-    /// rows were all continued in full is dropped: the new block holds every prefix it held.
+    /// Caches the run's keys and values: row b's positions are its past slots, then slots [P, P + new). A block fed as
+    /// it was is dropped: its rows were all continued in full, so the new block holds every prefix it held.
     /// </summary>
-    private void Keep(TeacherBatchOutput output, RowFeed[] feeds, int pastWidth, int[][] pastSlots, KvBlock? source, CachedPrefix?[] found)
+    private void Keep(TeacherBatchOutput output, RowFeed[] feeds, int pastWidth, int[][] pastSlots, KvBlock? source)
     {
         var presents = output.TakePresents();
         var rows = new BlockRow[feeds.Length];
@@ -191,11 +195,10 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
             }
             rows[b] = new BlockRow(tokens, slots, PrefixHashes.Of(tokens, tokens.Length));
         }
-        var superseded = source is not null && found.All(f => f is not null && f.Length == source.Rows[f.Row].Tokens.Length);
         cache!.Add(new KvBlock(presents, rows, pastWidth + output.Width));
-        if (superseded)
+        if (source is not null)
         {
-            cache.Remove(source!);
+            cache.Remove(source);
         }
     }
 }

@@ -41,8 +41,10 @@ public sealed class PrefixKvCache : IDisposable
             {
                 continue;
             }
-            foreach (var (block, row) in candidates)
+            // Newest first: a batch being extended finds the block of its previous step, which it can continue in place.
+            for (var i = candidates.Count - 1; i >= 0; i--)
             {
+                var (block, row) = candidates[i];
                 var cached = block.Rows[row].Tokens;
                 if (cached.Length >= length && cached.AsSpan(0, length).SequenceEqual(tokens.AsSpan(0, length)))
                 {

@@ -18,5 +18,6 @@ public static class CommandLineSwitches
         ["--body-budget-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BodyBudgetBytes)}",
         ["--api-key"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ApiKey)}",
         ["--batch-window-ms"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BatchWindowMilliseconds)}",
+        ["--prefix-cache-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.PrefixCacheBytes)}",
     };
 }

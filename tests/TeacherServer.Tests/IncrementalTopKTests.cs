@@ -67,14 +67,16 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         AssertSamePositions(await IncrementalAsync(host, model, sequences, 0), incremental, sequences, start: 12);
     }
 
-    [Fact]
-    public async Task Continuing_a_batch_token_by_token_runs_only_the_new_tokens_and_stays_exact()
+    [Theory]
+    [InlineData(10, 14, 12)] // longer rows answer more positions and reuse only up to the start: assembled pasts
+    [InlineData(12, 12, 12)] // lockstep: the previous step's block is fed as it is
+    public async Task Continuing_a_batch_token_by_token_runs_only_the_new_tokens_and_stays_exact(int first, int second, int third)
     {
-        const string model = "inc-steps";
+        var model = $"inc-steps-{first}-{second}-{third}";
         using var host = Serve(model);
         await host.WaitForModelAsync(model);
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
-        List<int>[] rows = [[.. Tokens(4, 10)], [.. Tokens(5, 14)], [.. Tokens(6, 12)]];
+        List<int>[] rows = [[.. Tokens(4, first)], [.. Tokens(5, second)], [.. Tokens(6, third)]];
         var random = new Random(9);
         await IncrementalAsync(host, model, rows.Select(r => r.ToArray()).ToArray(), start: 0);
         for (var step = 0; step < 12; step++)

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Distill.Shared.Data;
+using Distill.Shared.Tokenization;
+using Distill.Shared.Wire;
+
+namespace Distill.Bench.Server;
+
+/// <summary>
+/// MiniLLM's access pattern on the default teacher: the next-token top-k after every token of a continuation of a
+/// batch of prompts. Three ways, interleaved over rounds, each as a ratio to one full-sequence pass over the final
+/// sequences: recomputing the whole prefix at every step (a server without a prefix cache, asked for the last
+/// position), incrementally with the prefix cache, and the pass itself. Also the bytes per position of the encodings.
+/// </summary>
+public static class IncrementalBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var flags = new BenchFlags(args);
+        var model = flags.Text("model") ?? "models/austen-gpt";
+        int batch = flags.Int("batch", 8), promptLength = flags.Int("prompt", 64), steps = flags.Int("steps", 128), k = flags.Int("k", 64);
+        int rounds = flags.Int("rounds", 3), threads = flags.Int("threads", 0);
+        flags.RequireAllRead();
+
+        var sequences = TestSplitSequences(model, batch, promptLength + steps);
+        var modelsFolder = Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(model))!);
+        var name = Path.GetFileName(Path.GetFullPath(model));
+        string[] common = ["--threads", threads.ToString(CultureInfo.InvariantCulture)];
+        await using var cached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), common);
+        await using var uncached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--prefix-cache-bytes", "0"]);
+        await Task.WhenAll(cached.WaitReadyAsync(), uncached.WaitReadyAsync());
+        Console.WriteLine($"incremental: {name}, {batch} prompts of {promptLength} tokens (test split), next-token top-{k} after each of {steps} continuation tokens; " +
+                          $"ORT threads {(threads == 0 ? "ORT's choice" : threads)}; {rounds} rounds, medians");
+
+        var onePass = new List<double>();
+        var recompute = new List<double>();
+        var incremental = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            onePass.Add(await TimeAsync(() => PostAsync(uncached.Client, name, new TopKRequest(sequences, k, 1f))));
+            recompute.Add(await TimeAsync(() => StepsAsync(uncached.Client, name, sequences, promptLength, k)));
+            incremental.Add(await TimeAsync(() => StepsAsync(cached.Client, name, sequences, promptLength, k)));
+            Console.WriteLine($"  round {round + 1}: one pass {onePass[^1] * 1000:N0} ms, full recompute per step {recompute[^1]:N2} s, incremental {incremental[^1]:N2} s");
+        }
+        double pass = Median(onePass);
+        Console.WriteLine($"{"",-52}{"seconds",10}{"vs one pass",13}");
+        Console.WriteLine($"{"one full-sequence pass (all positions)",-52}{pass,10:N3}{1.0,12:F1}x");
+        Console.WriteLine($"{"every step, full recompute (no prefix cache)",-52}{Median(recompute),10:N3}{Median(recompute) / pass,12:F1}x");
+        Console.WriteLine($"{"every step, incremental (prefix cache)",-52}{Median(incremental),10:N3}{Median(incremental) / pass,12:F1}x");
+        var modelLabel = $"{{model=\"{name}\"}}";
+        Console.WriteLine($"prefix cache: {await cached.MetricAsync("distill_prefix_cache_hit_positions_total" + modelLabel):N0} positions reused, " +
+                          $"{await cached.MetricAsync("distill_prefix_cache_bytes" + modelLabel):N0} bytes held, {await cached.MetricAsync("distill_prefix_cache_evictions_total" + modelLabel) ?? 0:N0} evictions");
+
+        Console.WriteLine($"bytes per position at k = {k} (measured on a {sequences.Length} × {sequences[0].Length} answer):");
+        var positions = sequences.Sum(s => s.Length);
+        foreach (var (label, precision, compact) in new[] { ("int32 ids + float32", false, false), ("int32 ids + float16", true, false), ("uint16 ids + float16", true, true) })
+        {
+            var bytes = await AnswerBytesAsync(cached.Client, name, new TopKRequest(sequences, k, 1f), precision, compact);
+            Console.WriteLine($"  {label,-24}{(double)bytes / positions,10:N1}   (payload {TopKBinaryCodec.BytesPerPosition(k, precision ? LogprobPrecision.Float16 : LogprobPrecision.Float32, compact ? IdWidth.UInt16 : IdWidth.Int32)} + header)");
+        }
+        return 0;
+    }
+
+    /// <summary>After each continuation token, the top-k of every row's last position.</summary>
+    private static async Task StepsAsync(HttpClient client, string model, int[][] sequences, int promptLength, int k)
+    {
+        for (var length = promptLength; length <= sequences[0].Length; length++)
+        {
+            var rows = sequences.Select(s => s[..length]).ToArray();
+            await PostAsync(client, model, new TopKRequest(rows, k, 1f, Start: length - 1));
+        }
+    }
+
+    private static async Task<long> PostAsync(HttpClient client, string model, TopKRequest request) =>
+        await AnswerBytesAsync(client, model, request, float16: true, compactIds: true);
+
+    private static async Task<long> AnswerBytesAsync(HttpClient client, string model, TopKRequest request, bool float16, bool compactIds)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{model}/topk") { Content = new ByteArrayContent(TopKBinaryCodec.EncodeRequest(request)) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue(WireMediaTypes.TopKBinary);
+        var accept = new MediaTypeWithQualityHeaderValue(WireMediaTypes.TopKBinary);
+        if (float16) accept.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.PrecisionParameter, WireMediaTypes.Float16));
+        if (compactIds) accept.Parameters.Add(new NameValueHeaderValue(WireMediaTypes.IdsParameter, WireMediaTypes.UInt16));
+        message.Headers.Accept.Add(accept);
+        using var response = await client.SendAsync(message);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"top-k failed with {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}");
+        TopKBinaryCodec.DecodeResponse(body);
+        return body.Length;
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> work)
+    {
+        var clock = Stopwatch.StartNew();
+        await work();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Rows of the test split, each starting at an evenly spaced place.</summary>
+    private static int[][] TestSplitSequences(string model, int rows, int length)
+    {
+        var tokenizer = TokenizerLoader.Load(model);
+        var tokens = BookCorpus.Load("data/austen").Texts(CorpusSplit.Test).SelectMany(tokenizer.Encode).ToArray();
+        if (tokens.Length < rows * length) throw new InvalidOperationException("the test split is too short");
+        var spacing = (tokens.Length - length) / rows;
+        return Enumerable.Range(0, rows).Select(r => tokens[(r * spacing)..(r * spacing + length)]).ToArray();
+    }
+
+    private static double Median(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
