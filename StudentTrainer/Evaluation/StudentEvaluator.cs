@@ -18,9 +18,6 @@ namespace Distill.StudentTrainer.Evaluation;
 public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenizer, Device device, ITeacher? teacher,
                                      int batchSize = 16, int teacherTopK = 256) : IStudentEvaluator, IDisposable
 {
-    /// <summary>Teacher sampling temperature that makes its generation greedy in effect (the server's smallest τ).</summary>
-    private const float GreedyTemperature = 1e-4f;
-
     private readonly List<TeacherTargets> _teacherWindows = [];
     private string[]? _teacherContinuations;
 
@@ -96,17 +93,12 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
 
     private string[] TeacherContinuations()
     {
-        var request = new GenerateRequest(set.Prompts, set.ContinuationLength, GreedyTemperature, 1f, Seed: 0, StopAtEos: true);
+        var request = new GenerateRequest(set.Prompts, set.ContinuationLength, ContinuationText.GreedyTeacherTemperature, 1f, Seed: 0, StopAtEos: true);
         GenerateResponse response = teacher!.GenerateAsync(request, CancellationToken.None).GetAwaiter().GetResult();
         return response.Completions.Select(c => Decode(c.Tokens)).ToArray();
     }
 
-    /// <summary>Text of the ids up to (not including) the first end-of-text id.</summary>
-    private string Decode(int[] ids)
-    {
-        int end = tokenizer.EosId is int eos && Array.IndexOf(ids, eos) is var at and >= 0 ? at : ids.Length;
-        return tokenizer.Decode(ids.Take(end));
-    }
+    private string Decode(int[] ids) => ContinuationText.Decode(tokenizer, ids);
 
     private void EnsureTeacherWindows()
     {
