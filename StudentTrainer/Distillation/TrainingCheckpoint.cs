@@ -24,11 +24,16 @@ public static class TrainingCheckpoint
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state)
+    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state) =>
+        Save(runFolder, model, optimizer, state, state.Step);
+
+    /// <summary>A checkpoint whose <c>state.json</c> holds another trainer's state record (JSON-serialisable) at <paramref name="step"/>.</summary>
+    /// <returns>The checkpoint folder written.</returns>
+    public static string Save<TState>(string runFolder, Gpt model, AdamWOptimizer optimizer, TState state, int step)
     {
         string root = Path.Combine(runFolder, Folder);
         Directory.CreateDirectory(root);
-        string name = $"step-{state.Step:D6}";
+        string name = $"step-{step:D6}";
         string final = Path.Combine(root, name);
         string temporary = Path.Combine(root, $".{name}.{Guid.NewGuid():N}.tmp");
         try
@@ -64,12 +69,15 @@ public static class TrainingCheckpoint
         return folder;
     }
 
-    public static TrainingState ReadState(string checkpointFolder)
+    public static TrainingState ReadState(string checkpointFolder) => ReadState<TrainingState>(checkpointFolder);
+
+    /// <summary>The state record <see cref="Save{TState}"/> wrote.</summary>
+    public static TState ReadState<TState>(string checkpointFolder)
     {
         string path = Path.Combine(checkpointFolder, StateFile);
         try
         {
-            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path))
+            return JsonSerializer.Deserialize<TState>(File.ReadAllText(path))
                    ?? throw new InvalidDataException($"{path} is empty");
         }
         catch (JsonException e)

@@ -47,4 +47,14 @@ public static class GptCheckpoint
         model.eval();
         return model;
     }
+
+    /// <summary>The checkpoint in <paramref name="folder"/>, which must have the shape <paramref name="expected"/> (e.g. a run's student).</summary>
+    /// <exception cref="ArgumentException">The checkpoint is of another shape.</exception>
+    public static Gpt LoadOfShape(string folder, GptConfig expected)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        if (LoadConfig(folder) != expected)
+            throw new ArgumentException($"the initial weights in '{folder}' are of another model shape than the student's options");
+        return Load(folder);
+    }
 }

@@ -7,12 +7,14 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Tests.Distillation;
 
 /// <summary>
-/// A teacher computed in-process by a TorchSharp GPT: top-k of log_softmax(logits / τ) over the full vocabulary, and
-/// sampled continuations, as TeacherServer answers. Counts its requests; its version can be changed to test version tracking.
+/// A teacher computed in-process by a TorchSharp GPT: top-k of log_softmax(logits / τ) over the full vocabulary (from the
+/// request's start on), and sampled continuations, as TeacherServer answers. Counts and keeps its requests; its version can
+/// be changed to test version tracking.
 /// </summary>
 internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : ITeacher
 {
     private readonly List<GenerateRequest> _generateRequests = [];
+    private readonly List<TopKRequest> _topKRequests = [];
     private int _requests;
 
     public string Version { get; set; } = version;
@@ -23,6 +25,12 @@ internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : I
     public IReadOnlyList<GenerateRequest> GenerateRequests
     {
         get { lock (_generateRequests) return _generateRequests.ToArray(); }
+    }
+
+    /// <summary>Every top-k request received, in order.</summary>
+    public IReadOnlyList<TopKRequest> TopKRequests
+    {
+        get { lock (_topKRequests) return _topKRequests.ToArray(); }
     }
 
     /// <summary>End-of-sequence id that stops a generated response; null: none.</summary>
@@ -36,8 +44,12 @@ internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : I
     public async Task<TopKResult> TopKAsync(TopKRequest request, CancellationToken ct)
     {
         Interlocked.Increment(ref _requests);
+        lock (_topKRequests) _topKRequests.Add(request);
+        if (request.Sequences.Any(s => request.Start < 0 || request.Start >= s.Length))
+            throw new ArgumentException($"start {request.Start} must be below every sequence's length");
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency, ct);
         string version = Version;
+        int start = request.Start;
         lock (model)
         {
             using var scope = NewDisposeScope();
@@ -46,15 +58,17 @@ internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : I
             foreach (int[] sequence in request.Sequences)
             {
                 Tensor ids = tensor(sequence.Select(i => (long)i).ToArray(), [1, sequence.Length]);
-                Tensor logProbs = nn.functional.log_softmax(model.Forward(ids)[0] / request.Temperature, -1);  // (T, V)
+                Tensor logits = model.Forward(ids)[0, start..];                                               // (T − start, V)
+                Tensor logProbs = nn.functional.log_softmax(logits / request.Temperature, -1);
                 (Tensor values, Tensor indices) = logProbs.topk(request.K, -1);
-                float[] next = new float[sequence.Length];
-                for (int t = 0; t < sequence.Length; t++)
-                    next[t] = t + 1 < sequence.Length ? logProbs[t, sequence[t + 1]].item<float>() : float.NaN;
-                sequences.Add(new SequenceTopK(sequence.Length, request.K,
+                int length = sequence.Length - start;
+                float[] next = new float[length];
+                for (int t = 0; t < length; t++)
+                    next[t] = start + t + 1 < sequence.Length ? logProbs[t, sequence[start + t + 1]].item<float>() : float.NaN;
+                sequences.Add(new SequenceTopK(length, request.K,
                     indices.to_type(ScalarType.Int32).data<int>().ToArray(), values.data<float>().ToArray(), next));
             }
-            return new TopKResult("local", version, request.K, sequences);
+            return new TopKResult("local", version, request.K, sequences, start);
         }
     }
 

@@ -1,0 +1,154 @@
+using Distill.Shared.Wire;
+using Distill.StudentTrainer.Data;
+using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Schemes;
+using Distill.StudentTrainer.Tests.Distillation;
+using Distill.StudentTrainer.Tests.Model;
+using static TorchSharp.torch;
+
+namespace Distill.StudentTrainer.Tests.Schemes;
+
+public sealed class MiniLlmRolloutTests : IDisposable
+{
+    private readonly Gpt _teacher = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
+    private readonly Gpt _student = TinyModels.Create(MiniLlmFixtures.StudentConfig, seed: 22);
+
+    public void Dispose()
+    {
+        _teacher.Dispose();
+        _student.Dispose();
+    }
+
+    // Student q over four ids; the teacher's top-2 are ids 0 and 1 with p = 0.5 and 0.3, so its tail of 0.2 is spread
+    // like q over ids 2 and 3 (q = 0.3 and 0.4 of Q_out = 0.7).
+    private static readonly double[] Student = [0.1, 0.2, 0.3, 0.4];
+    private static readonly double[] Teacher = [0.5, 0.3, 0.2 * 3 / 7, 0.2 * 4 / 7];
+    private static readonly double[] Mixture = [.. Teacher.Zip(Student, (p, q) => 0.2 * p + 0.8 * q)];
+
+    [Fact]
+    public void A_token_is_drawn_from_the_teacher_mixture_and_weighted_student_over_mixture()
+    {
+        using var scope = NewDisposeScope();
+        const int rows = 4000;   // σ of a frequency ≤ 0.008
+        Tensor logits = tensor(Student.Select(v => Math.Log(v)).ToArray()).to_type(ScalarType.Float32).expand(rows, 4);
+        Tensor ids = tensor(new long[] { 0, 1 }).expand(rows, 2);
+        float[] teacherTopK = [MathF.Log(0.5f), MathF.Log(0.3f)];
+        Tensor logProbs = tensor(teacherTopK).expand(rows, 2);
+        using var generator = new Generator(5);
+
+        RolloutToken drawn = MiniLlmRolloutSampler.SampleToken(logits, ids, logProbs, 0.2, generator);
+
+        long[] tokens = drawn.Tokens.data<long>().ToArray();
+        float[] logQ = drawn.StudentLogProbs.data<float>().ToArray();
+        float[] logP = drawn.TeacherLogProbs.data<float>().ToArray();
+        float[] weights = drawn.ImportanceWeights.data<float>().ToArray();
+        for (int row = 0; row < rows; row++)
+        {
+            long y = tokens[row];
+            Assert.Equal(Math.Log(Student[y]), logQ[row], 5);
+            Assert.Equal(Math.Log(Teacher[y]), logP[row], 5);
+            Assert.Equal(Student[y] / Mixture[y], weights[row], 5);
+            if (y < 2) Assert.Equal(teacherTopK[y], logP[row]);   // the teacher's own value, bit for bit
+        }
+        for (int v = 0; v < 4; v++) Assert.Equal(Mixture[v], tokens.Count(t => t == v) / (double)rows, 0.03);
+    }
+
+    [Fact]
+    public void The_teacher_is_asked_once_per_sampled_token_for_the_last_position_of_each_row()
+    {
+        var teacher = new LocalGptTeacher(_teacher);
+        TokenizedPair[] pairs = MiniLlmFixtures.Pairs(3);
+        using var scope = NewDisposeScope();
+        MiniLlmRollout rollout = Collect(teacher, pairs, MiniLlmFixtures.Options());
+
+        long columns = rollout.Tokens.shape[1];
+        Assert.Equal(6, columns);
+        Assert.Equal(columns, rollout.TeacherRequests);
+        IReadOnlyList<TopKRequest> requests = teacher.TopKRequests;
+        Assert.Equal(columns, requests.Count);
+        for (int c = 0; c < columns; c++)
+        {
+            Assert.Equal(5 + c - 1, requests[c].Start);
+            for (int row = 0; row < pairs.Length; row++)
+            {
+                int[] expected = [.. pairs[row].Prompt, .. MiniLlmFixtures.Row(rollout.Tokens, row).Take(c).Select(t => (int)t)];
+                Assert.Equal(expected, requests[c].Sequences[row]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Prompts_of_different_lengths_get_each_rows_own_teacher_and_student_log_probs()
+    {
+        var teacher = new LocalGptTeacher(_teacher);
+        TokenizedPair[] pairs = MiniLlmFixtures.Pairs(3, equalPrompts: false);
+        using var scope = NewDisposeScope();
+        MiniLlmRollout rollout = Collect(teacher, pairs, MiniLlmFixtures.Options() with { TopK = 16 });
+        int[] starts = [.. teacher.TopKRequests.Select(r => r.Start)];
+        Assert.Equal(Enumerable.Range(2, (int)rollout.Tokens.shape[1]), starts);   // the shortest prompt's last position
+
+        using var noGrad = no_grad();
+        Tensor studentLogProbs = rollout.ResponseLogits(_student).log_softmax(-1);                 // teacher-forced, one pass
+        float[] forced = TokenLogProbs.Gather(studentLogProbs, rollout.Tokens).data<float>().ToArray();
+        float[] sampledQ = rollout.OldLogProbs.data<float>().ToArray();
+        float[] sampledP = rollout.TeacherTokenLogProbs.data<float>().ToArray();
+        int columns = (int)rollout.Tokens.shape[1];
+        for (int row = 0; row < pairs.Length; row++)
+        {
+            int[] sequence = [.. pairs[row].Prompt, .. MiniLlmFixtures.Row(rollout.Tokens, row).Select(t => (int)t)];
+            TopKResult full = await teacher.TopKAsync(new TopKRequest([sequence], 1), CancellationToken.None);
+            for (int c = 0; c < columns; c++)
+            {
+                Assert.Equal(full.Sequences[0].NextTokenLogprobs[pairs[row].Prompt.Length + c - 1], sampledP[row * columns + c], 4);
+                Assert.Equal(forced[row * columns + c], sampledQ[row * columns + c], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Rows_that_sample_the_end_of_sequence_id_stop_there_and_are_masked_after_it()
+    {
+        TokenizedPair[] pairs = MiniLlmFixtures.Pairs(4);
+        using var scope = NewDisposeScope();
+        MiniLlmRollout free = Collect(new LocalGptTeacher(_teacher), pairs, MiniLlmFixtures.Options());
+        long[][] freeTokens = [.. Enumerable.Range(0, pairs.Length).Select(row => MiniLlmFixtures.Row(free.Tokens, row))];
+        int eos = (int)freeTokens[0][1];
+
+        var teacher = new LocalGptTeacher(_teacher);
+        MiniLlmRollout stopped = Collect(teacher, pairs, MiniLlmFixtures.Options() with { EosId = eos });
+
+        int columns = (int)stopped.Tokens.shape[1];
+        bool[] mask = stopped.Mask.data<bool>().ToArray();
+        int[] expectedLengths = [.. freeTokens.Select(tokens => Array.IndexOf(tokens, (long)eos) is var at and >= 0 ? at + 1 : tokens.Length)];
+        Assert.True(expectedLengths[0] <= 2);
+        Assert.Equal(expectedLengths.Max(), columns);
+        Assert.Equal(expectedLengths, stopped.ResponseLengths);
+        for (int row = 0; row < pairs.Length; row++)
+        {
+            long[] tokens = MiniLlmFixtures.Row(stopped.Tokens, row);
+            for (int c = 0; c < columns; c++)
+            {
+                bool sampled = c < expectedLengths[row];
+                Assert.Equal(sampled, mask[row * columns + c]);
+                Assert.Equal(sampled ? freeTokens[row][c] : eos, tokens[c]);   // the same draws; after the end, the end id
+            }
+        }
+        Assert.True(columns > expectedLengths[0] + 1, "row 0 should be extended after its end");
+        int[] lastAsked = teacher.TopKRequests[^1].Sequences[0];
+        Assert.Equal(Enumerable.Repeat(eos, columns - expectedLengths[0] - 1), lastAsked[(5 + expectedLengths[0])..]);
+    }
+
+    [Fact]
+    public void A_prompt_that_fills_the_context_is_refused()
+    {
+        var pair = new TokenizedPair([.. Enumerable.Repeat(1, 16)], [2]);
+        var error = Assert.Throws<ArgumentException>(() => Collect(new LocalGptTeacher(_teacher), [pair], MiniLlmFixtures.Options()));
+        Assert.Contains("no room", error.Message);
+    }
+
+    private MiniLlmRollout Collect(LocalGptTeacher teacher, TokenizedPair[] pairs, MiniLlmTrainerOptions options)
+    {
+        using var generator = new Generator(9);
+        return MiniLlmRolloutSampler.Collect(_student, teacher, pairs, options, generator, null, CancellationToken.None);
+    }
+}
