@@ -15,8 +15,11 @@ public sealed record PairDistillOptions
     [JsonConverter(typeof(JsonStringEnumConverter<TrainMode>))]
     public TrainMode Mode { get; init; } = TrainMode.OffPolicy;
 
-    /// <summary>GKD's λ, the probability of a batch of student samples in <see cref="TrainMode.OnPolicy"/> (TRL's GKDConfig <c>lmbda</c> default 0.5).</summary>
-    public double StudentFraction { get; init; } = 0.5;
+    /// <summary>TRL's GKDConfig <c>lmbda</c> default: half the batches are student samples.</summary>
+    public const double DefaultStudentFraction = 0.5;
+
+    /// <summary>GKD's λ, the probability of a batch of student samples in <see cref="TrainMode.OnPolicy"/>.</summary>
+    public double StudentFraction { get; init; } = DefaultStudentFraction;
 
     /// <summary>Samples DistiLLM's replay buffer holds (its code's <c>--capacity</c> 1000); at least a batch.</summary>
     public int ReplayCapacity { get; init; } = ReplayBuffer<Data.TokenizedPair>.DefaultCapacity;
