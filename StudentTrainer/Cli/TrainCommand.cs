@@ -30,7 +30,7 @@ public static class TrainCommand
         {
             Description = "Where the training sequences come from: offpolicy (gold text; KD), seqkd (teacher-generated responses; SeqKD), "
                           + "onpolicy (student samples with probability --student-fraction, else gold; GKD), distillm (adaptive student samples "
-                          + "with a replay buffer; DistiLLM), minillm (policy gradient; MiniLLM). All but offpolicy train on --tasks",
+                          + "with a replay buffer; DistiLLM), minillm (policy gradient; MiniLLM; not wired into train yet). All but offpolicy train on --tasks",
             DefaultValueFactory = _ => TrainModeNames.ToName(TrainMode.OffPolicy),
         };
         Option<string?> tasks = new("--tasks") { Description = $"Task folder (train.jsonl, validation.jsonl, test.jsonl, as make-tasks writes): train on prompt → response pairs, the loss on the responses only, instead of corpus windows. Default {DefaultTasks} when --mode is not offpolicy" };

@@ -56,7 +56,8 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
     public static string DescribeSources(PairDistillResult run)
     {
         BatchSourceCounts sources = run.Sources;
-        string text = $"batches: gold {sources.Share(BatchSource.Gold):P1}, student samples {sources.Share(BatchSource.Generate):P1}, "
+        string gold = run.Mode == TrainMode.SeqKd ? "teacher responses" : "gold";
+        string text = $"batches: {gold} {sources.Share(BatchSource.Gold):P1}, student samples {sources.Share(BatchSource.Generate):P1}, "
                       + $"replayed {sources.Share(BatchSource.Replay):P1} (of {sources.Total:N0})";
         if (run.Threshold is double threshold) text += $"; DistiLLM threshold {threshold:F1}, replay buffer {run.ReplayBufferCount:N0}";
         return text;

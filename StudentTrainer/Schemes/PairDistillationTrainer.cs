@@ -41,7 +41,8 @@ public sealed record PairBatchReport(int Step, int MicroBatch, BatchSource Sourc
 /// schedule: student samples pushed into a replay buffer, replays from it, or gold). The objective is the corpus
 /// trainer's, (1 − λ)·CE + λ·D, with CE on the same batch's response tokens, gold or sampled. The teacher's top-k of gold
 /// batches is prefetched; that of sampled batches is asked once they are sampled. Every random choice of step n comes
-/// from a generator seeded by (seed, n), so a resumed run repeats the uninterrupted one exactly.
+/// from a generator seeded by (seed, n), so a resumed run repeats the uninterrupted one exactly. With gradient
+/// accumulation each micro-batch is chosen on its own, and the samples a step generates enter the buffer after it.
 /// </summary>
 public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainingReporter reporter)
 {
