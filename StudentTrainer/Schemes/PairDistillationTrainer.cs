@@ -59,7 +59,8 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
         Device device = run.Device;
         int accumulation = distill.GradientAccumulation;
         bool distillm = options.Mode == TrainMode.Distillm;
-        PairSchemeState? resumed = run.ResumeFrom is null ? null : ResumedState(run.ResumeFrom);
+        string trainSha256 = PairSchemeState.HashPairs(context.Train);
+        PairSchemeState? resumed = run.ResumeFrom is null ? null : ResumedState(run.ResumeFrom, trainSha256);
 
         (TeacherResponseSet? teacherResponses, TeacherResponseKey? responsesKey) =
             options.Mode == TrainMode.SeqKd ? TeacherResponsesOf(context, resumed) : (null, null);
@@ -204,6 +205,7 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
         {
             Options = options,
             Sources = sources,
+            TrainSha256 = trainSha256,
             Schedule = distillm ? schedule.State : null,
             ReplayBuffer = distillm ? buffer.Snapshot() : null,
             TeacherResponses = responsesKey,
@@ -238,11 +240,13 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
         }
     }
 
-    private PairSchemeState ResumedState(string checkpointFolder)
+    private PairSchemeState ResumedState(string checkpointFolder, string trainSha256)
     {
         PairSchemeState state = PairSchemeState.Read(checkpointFolder);
         if (state.Options with { Distill = options.Distill } != options)
             throw new ArgumentException($"the checkpoint in '{checkpointFolder}' was written with other training options; resume with the same options");
+        if (state.TrainSha256 != trainSha256)
+            throw new ArgumentException($"the checkpoint in '{checkpointFolder}' was trained on other prompt → response pairs; resume with the same task files");
         return state;
     }
 

@@ -21,6 +21,9 @@ public sealed record PairSchemeState
 
     [JsonPropertyName("sources")] public required BatchSourceCounts Sources { get; init; }
 
+    /// <summary>SHA-256 of the training pairs' ids (<see cref="HashPairs"/>): a resume must train on the same pairs.</summary>
+    [JsonPropertyName("train_sha256")] public required string TrainSha256 { get; init; }
+
     /// <summary>DistiLLM's threshold and reference loss; null in other modes.</summary>
     [JsonPropertyName("schedule")] public DistillmScheduleState? Schedule { get; init; }
 
@@ -29,6 +32,13 @@ public sealed record PairSchemeState
 
     /// <summary>The key of the teacher response file SeqKD trains on (in the run folder); null in other modes.</summary>
     [JsonPropertyName("teacher_responses")] public TeacherResponseKey? TeacherResponses { get; init; }
+
+    /// <summary>Lowercase hex SHA-256 of each pair's prompt and response ids, in order (as <see cref="TeacherResponseKey.HashPrompts"/> hashes a list).</summary>
+    public static string HashPairs(IReadOnlyList<TokenizedPair> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        return TeacherResponseKey.HashPrompts(pairs.SelectMany(p => new[] { p.Prompt, p.Response }).ToArray());
+    }
 
     /// <summary>Writes the state into <paramref name="checkpointFolder"/>.</summary>
     public void Save(string checkpointFolder)

@@ -43,9 +43,9 @@ public sealed class PairDistillationTrainerTests : IDisposable
 
     private PairDistillResult Run(PairDistillOptions options, LocalGptTeacher? teacher, string folder, LossRecorder? reporter = null,
         List<PairBatchReport>? batches = null, Func<Gpt, int, double>? validationLoss = null, string? resumeFrom = null,
-        CancellationToken stop = default, MetricsLog? metrics = null) =>
+        CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null) =>
         new PairDistillationTrainer(options, reporter ?? new LossRecorder()) { LogInterval = 1 }.Run(new PairRunContext(
-            Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop), teacher,
+            train ?? Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop), teacher,
             Validation: Pairs(4, 3), ValidationLoss: validationLoss, OnBatch: batches is null ? null : batches.Add));
 
     private static bool Same(TokenizedPair a, TokenizedPair b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response);
@@ -227,14 +227,17 @@ public sealed class PairDistillationTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Resuming_with_another_mode_option_is_refused()
+    public void Resuming_with_another_mode_option_or_other_pairs_is_refused()
     {
         using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         Run(Options(TrainMode.OnPolicy, steps: 6), teacher, "run");
         string checkpoint = TrainingCheckpoint.Locate(Path.Combine(_root, "run"));
-        var error = Assert.Throws<ArgumentException>(() =>
+        var options = Assert.Throws<ArgumentException>(() =>
             Run(Options(TrainMode.OnPolicy, steps: 6) with { StudentFraction = 0.9 }, teacher, "run", resumeFrom: checkpoint));
-        Assert.Contains("other training options", error.Message);
+        Assert.Contains("other training options", options.Message);
+        var pairs = Assert.Throws<ArgumentException>(() =>
+            Run(Options(TrainMode.OnPolicy, steps: 6), teacher, "run", resumeFrom: checkpoint, train: Pairs(24, 7)));
+        Assert.Contains("other prompt → response pairs", pairs.Message);
     }
 }
