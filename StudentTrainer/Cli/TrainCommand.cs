@@ -1,15 +1,22 @@
 using System.CommandLine;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Schemes;
+using Distill.StudentTrainer.Training;
 
 namespace Distill.StudentTrainer.Cli;
 
-/// <summary><c>train</c>: distils a student from a teacher served by TeacherServer (started here when no URL is given).</summary>
+/// <summary>
+/// <c>train</c>: distils a student from a teacher served by TeacherServer (started here when no URL is given), on corpus
+/// windows or, with <c>--tasks</c>, on prompt → response pairs in one of the modes of <see cref="TrainMode"/>.
+/// </summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
         var defaults = new DistillOptions { Student = GptConfig.Student };
+        var pairDefaults = new PairDistillOptions { Distill = defaults };
+        const string DefaultTasks = "data/tasks";
         var teacher = new TeacherCliOptions();
         Option<string> student = new("--student") { Description = "Student model: student, teacher, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "models/default-student.json" };
         Option<string?> init = new("--init") { Description = "Start from this checkpoint folder's weights (e.g. a pretrained student) instead of random ones" };
@@ -19,13 +26,31 @@ public static class TrainCommand
         Option<int> steps = new("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => defaults.Steps };
         Option<int> batch = new("--batch-size") { Description = "Sequences per micro-batch", DefaultValueFactory = _ => defaults.BatchSize };
         Option<int> accumulation = new("--grad-accum") { Description = "Micro-batches per optimiser step", DefaultValueFactory = _ => defaults.GradientAccumulation };
-        Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per training sequence (≤ the student's context)", DefaultValueFactory = _ => defaults.SequenceLength };
+        Option<string> mode = new("--mode")
+        {
+            Description = "Where the training sequences come from: offpolicy (gold text; KD), seqkd (teacher-generated responses; SeqKD), "
+                          + "onpolicy (student samples with probability --student-fraction, else gold; GKD), distillm (adaptive student samples "
+                          + "with a replay buffer; DistiLLM), minillm (policy gradient; MiniLLM; not wired into train yet). All but offpolicy train on --tasks",
+            DefaultValueFactory = _ => TrainModeNames.ToName(TrainMode.OffPolicy),
+        };
+        Option<string?> tasks = new("--tasks") { Description = $"Task folder (train.jsonl, validation.jsonl, test.jsonl, as make-tasks writes): train on prompt → response pairs, the loss on the responses only, instead of corpus windows. Default {DefaultTasks} when --mode is not offpolicy" };
+        Option<double> studentFraction = new("--student-fraction") { Description = $"onpolicy: GKD's λ, the probability that a batch is sampled from the student (TRL's GKDConfig lmbda default {PairDistillOptions.DefaultStudentFraction})", DefaultValueFactory = _ => pairDefaults.StudentFraction };
+        Option<int> replayCapacity = new("--replay-capacity")
+        {
+            Description = $"distillm: samples the replay buffer holds (DistiLLM's --capacity {ReplayBuffer<Data.TokenizedPair>.DefaultCapacity}). "
+                          + "Its runs last thousands of steps; in a few hundred the buffer may never fill, and replay starts only once it is full: lower it to see replay in a short run",
+            DefaultValueFactory = _ => pairDefaults.ReplayCapacity,
+        };
+        Option<string> replayRatio = new("--replay-ratio") { Description = "distillm: how the share of fresh samples s follows the threshold τ over training: decreasing (τ·(1 − step/total), DistiLLM's default), constant (τ/2) or increasing (τ·step/total)", DefaultValueFactory = _ => EnumNames<ReplayRatio>.ToName(pairDefaults.Distillm.ReplayRatio) };
+        Option<double> initThreshold = new("--init-threshold") { Description = "distillm: the threshold τ (probability of student samples, fresh or replayed) at the start (DistiLLM's --init-threshold)", DefaultValueFactory = _ => pairDefaults.Distillm.InitThreshold };
+        Option<double> lossEpsilon = new("--loss-eps") { Description = "distillm: τ rises by 0.1 at an evaluation whose validation loss is at least this much above the reference (DistiLLM's --loss-eps)", DefaultValueFactory = _ => pairDefaults.Distillm.LossEpsilon };
+        Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per training sequence (≤ the student's context); with --tasks, the most tokens of prompt + response (a longer pair loses the start of its prompt)", DefaultValueFactory = _ => defaults.SequenceLength };
         Option<double> learningRate = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
         Option<double> minLearningRate = new("--min-lr") { Description = "Learning rate at the end of the cosine decay", DefaultValueFactory = _ => defaults.FinalLearningRate };
         Option<int> warmup = new("--warmup") { Description = "Linear warmup steps", DefaultValueFactory = _ => defaults.WarmupSteps };
         Option<double> weightDecay = new("--weight-decay") { Description = "AdamW weight decay on matrices", DefaultValueFactory = _ => defaults.WeightDecay };
         Option<double> clip = new("--clip") { Description = "Global gradient-norm clip", DefaultValueFactory = _ => defaults.GradientClip };
-        Option<string> divergence = new("--divergence") { Description = "fkl, rkl, js, tvd, skl, srkl or akl (DESIGN.md defines each over the teacher's top-k + tail)", DefaultValueFactory = _ => "fkl" };
+        Option<string?> divergence = new("--divergence") { Description = "fkl, rkl, js, tvd, skl, srkl or akl (DESIGN.md defines each over the teacher's top-k + tail). Default fkl; for --mode distillm srkl with --alpha 0.1, the best of the DistiLLM paper" };
         Option<double> lambda = new("--lambda") { Description = "λ in (1 − λ)·CE + λ·divergence; 0 = cross-entropy only", DefaultValueFactory = _ => defaults.Lambda };
         Option<int> topK = new("--k") { Description = "Teacher top-k ids per position", DefaultValueFactory = _ => defaults.TopK };
         Option<double> temperature = new("--temperature") { Description = "τ of teacher and student distributions", DefaultValueFactory = _ => defaults.Temperature };
@@ -42,16 +67,18 @@ public static class TrainCommand
         Option<int> threads = CliOptions.Threads();
         Option<int> seed = CliOptions.Seed();
 
-        var command = new Command("train", "Distil a student from a served teacher, evaluate it beside a cross-entropy baseline, export it");
+        var command = new Command("train", "Distil a student from a served teacher (on corpus windows, or on prompt → response pairs with --tasks / --mode), evaluate it beside a cross-entropy baseline, export it");
         foreach (Option option in new Option[]
                  {
-                     student, init, tokenizer, output, resume, steps, batch, accumulation,
+                     mode, tasks, student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
-                     alpha, beta, mu, prefetch, evalInterval, checkpointInterval, pin, noBaseline, data, device, threads, seed,
+                     alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, prefetch, evalInterval, checkpointInterval, pin, noBaseline, data, device, threads, seed,
                  }.Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
+            TrainMode trainMode = TrainModeNames.Parse(result.GetValue(mode)!);
+            string? divergenceName = result.GetValue(divergence);
             var job = new TrainJobSettings
             {
                 TeacherUrls = result.GetValue(teacher.Urls) ?? [],
@@ -68,6 +95,16 @@ public static class TrainCommand
                 Device = result.GetValue(device)!,
                 Threads = result.GetValue(threads),
                 Baseline = !result.GetValue(noBaseline),
+                Mode = trainMode,
+                Tasks = result.GetValue(tasks) ?? (trainMode == TrainMode.OffPolicy ? null : DefaultTasks),
+                StudentFraction = result.GetValue(studentFraction),
+                ReplayCapacity = result.GetValue(replayCapacity),
+                Distillm = pairDefaults.Distillm with
+                {
+                    InitThreshold = result.GetValue(initThreshold),
+                    LossEpsilon = result.GetValue(lossEpsilon),
+                    ReplayRatio = EnumNames<ReplayRatio>.Parse(result.GetValue(replayRatio)!, "--replay-ratio"),
+                },
                 Options = defaults with
                 {
                     Steps = result.GetValue(steps),
@@ -80,7 +117,7 @@ public static class TrainCommand
                     WeightDecay = result.GetValue(weightDecay),
                     GradientClip = result.GetValue(clip),
                     Seed = result.GetValue(seed),
-                    Divergence = DivergenceKindNames.Parse(result.GetValue(divergence)!),
+                    Divergence = divergenceName is null ? PairDistillOptions.DefaultDivergence(trainMode) : DivergenceKindNames.Parse(divergenceName),
                     Lambda = result.GetValue(lambda),
                     TopK = result.GetValue(topK),
                     Temperature = result.GetValue(temperature),

@@ -6,8 +6,9 @@ using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
 using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Schemes;
 using Distill.StudentTrainer.Teacher;
-using Spectre.Console;
+using Distill.StudentTrainer.Training;
 using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Cli;
@@ -15,6 +16,8 @@ namespace Distill.StudentTrainer.Cli;
 /// <summary>
 /// The <c>train</c> job: connect to (or start) the teacher, distil, train the cross-entropy baseline on the same
 /// steps and data, evaluate both, export the distilled student as a servable model folder, and print a summary.
+/// It trains on corpus windows, or, with a task folder, on prompt → response pairs in one of the modes of
+/// <see cref="TrainMode"/>; the baseline of a pair run is supervised fine-tuning on the gold responses.
 /// </summary>
 public static class TrainJob
 {
@@ -30,13 +33,22 @@ public static class TrainJob
     public static async Task<int> RunAsync(TrainJobSettings requested, CancellationToken cancellation)
     {
         TrainJobSettings settings = requested.Resume is null ? requested : ResumedSettings(requested);
+        if (settings.Mode == TrainMode.MiniLlm)
+            throw new InvalidOperationException("--mode minillm is not wired into train yet (MiniLLM's trainer is built apart)");
+        if (settings.Mode != TrainMode.OffPolicy && !settings.OnPairs)
+            throw new ArgumentException($"--mode {TrainModeNames.ToName(settings.Mode)} trains on prompt → response pairs: give --tasks");
         Device device = CliOptions.ApplyRuntime(settings.Device, settings.Threads);
         LoadedTokenizer tokenizer = TokenizerLoader.Load(CliOptions.RequireFolder(settings.Tokenizer, "tokenizer"));
         GptConfig studentConfig = GptConfig.Resolve(settings.Student) with { VocabSize = tokenizer.VocabSize };
         DistillOptions options = settings.Options with { Student = studentConfig };
         options.Validate();
+        PairDistillOptions? pairOptions = settings.OnPairs ? settings.PairOptions(options) : null;
+        pairOptions?.Validate();
         if (settings.InitialWeights is not null) CliOptions.RequireFolder(settings.InitialWeights, "--init checkpoint");
         var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
+        TaskPairs? tasks = settings.OnPairs
+            ? TaskPairs.Load(settings.Tasks!, tokenizer, options.SequenceLength, validationNeeded: settings.Mode == TrainMode.Distillm)
+            : null;
 
         string runFolder = settings.RunFolder ?? NewRunFolder();
         if (settings.Resume is null && Directory.Exists(Path.Combine(runFolder, TrainingCheckpoint.Folder)))
@@ -58,52 +70,101 @@ public static class TrainJob
 
         await using TeacherSession session = await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel,
             settings.ModelsFolder, settings.TeacherThreads, runFolder, new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize),
-            options.SequenceLength, settings.Client, stop.Token);
+            tasks?.LongestSequence ?? options.SequenceLength, settings.Client, stop.Token);
         ITeacher teacher = session.Teacher;
 
         EvaluationSet set = settings.EvaluationSet(validation, options.SequenceLength,
             Math.Min(studentConfig.ContextLength, teacher.Model.ContextLength));
         using var evaluator = new StudentEvaluator(set, tokenizer, device, teacher, options.BatchSize);
 
-        DistillResult distilled = TrainOne("distil", options, runFolder, settings, train, device, teacher, evaluator, stop.Token);
-        if (distilled.Interrupted) return Interrupted(runFolder, distilled);
-
+        var job = new JobParts(settings, device, evaluator, stop.Token);
+        string baselineFolder = Path.Combine(runFolder, BaselineFolder);
+        PairDistillResult? pairRun = null;
+        DistillResult distilled;
         DistillResult? baseline = null;
-        if (settings.Baseline)
+        if (tasks is null)
         {
-            baseline = TrainOne("cross-entropy baseline", options with { Lambda = 0 }, Path.Combine(runFolder, BaselineFolder),
-                settings, train, device, null, evaluator, stop.Token);
-            if (baseline.Interrupted) return Interrupted(runFolder, baseline);
+            distilled = TrainCorpus("distil", options, runFolder, job, train, teacher);
+            if (distilled.Interrupted) return Interrupted(runFolder, distilled);
+            if (settings.Baseline) baseline = TrainCorpus("cross-entropy baseline", options with { Lambda = 0 }, baselineFolder, job, train, null);
         }
+        else
+        {
+            try
+            {
+                pairRun = TrainPairs("distil", pairOptions!, runFolder, job, tasks, teacher, tokenizer.EosId);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("interrupted before the first step; nothing to resume");
+                return InterruptedExitCode;
+            }
+            distilled = pairRun.Run;
+            if (distilled.Interrupted) return Interrupted(runFolder, distilled);
+            if (settings.Baseline)
+                baseline = TrainPairs("cross-entropy baseline (SFT on the gold responses)",
+                    pairOptions! with { Mode = TrainMode.OffPolicy, Distill = options with { Lambda = 0 } }, baselineFolder, job, tasks, null, null).Run;
+        }
+        if (baseline is { Interrupted: true }) return Interrupted(runFolder, baseline);
 
         string exported = Path.Combine(runFolder, ExportFolder, ExportedModelName);
         using (Gpt model = GptCheckpoint.Load(distilled.CheckpointFolder!))
             OnnxExporter.Export(model, settings.Tokenizer, exported);
         TrainingPlots.WriteAll(runFolder);
-        if (baseline is not null) TrainingPlots.WriteAll(Path.Combine(runFolder, BaselineFolder));
+        if (baseline is not null) TrainingPlots.WriteAll(baselineFolder);
 
         StudentEvaluation? before = distilled.Evaluations.FirstOrDefault(e => e.Step == 0).Evaluation
             ?? MetricsLog.ReadAll(runFolder).Where(r => r.Kind == MetricsRecord.Eval && r.Step == 0).Select(StudentEvaluation.FromMetrics).FirstOrDefault();
-        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, before, distilled, baseline, exported);
+        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, before, distilled, baseline, exported, pairRun);
         File.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary.ToJson(), JsonOptions));
         summary.Print(runFolder);
         return 0;
     }
 
-    private static DistillResult TrainOne(string title, DistillOptions options, string folder, TrainJobSettings settings,
-        TokenStream train, Device device, ITeacher? teacher, IStudentEvaluator evaluator, CancellationToken stop)
+    /// <summary>What every training of a job shares.</summary>
+    private sealed record JobParts(TrainJobSettings Settings, Device Device, IStudentEvaluator Evaluator, CancellationToken Stop);
+
+    private static DistillResult TrainCorpus(string title, DistillOptions options, string folder, JobParts job, TokenStream train, ITeacher? teacher) =>
+        TrainIn(title, folder, job, $"{options.Steps} steps of {options.BatchSize * options.GradientAccumulation} × {options.SequenceLength} tokens"
+                                    + Objective(options),
+            (reporter, run) => new DistillationTrainer(options, reporter).Run(new DistillRunContext(train, run.RunFolder, run.Device, teacher,
+                run.Evaluator, run.Metrics, run.InitialWeights, run.ResumeFrom, run.Stop)));
+
+    private static PairDistillResult TrainPairs(string title, PairDistillOptions options, string folder, JobParts job, TaskPairs tasks,
+        ITeacher? teacher, int? eosId)
+    {
+        DistillOptions distill = options.Distill;
+        string scheme = options.Mode switch
+        {
+            TrainMode.SeqKd => ", on the teacher's responses",
+            TrainMode.OnPolicy => $", student samples in a share λ = {options.StudentFraction} of the batches",
+            TrainMode.Distillm => $", adaptive student samples, replay buffer of {options.ReplayCapacity}, replay ratio {options.Distillm.ReplayRatio.ToString().ToLowerInvariant()}",
+            _ => "",
+        };
+        return TrainIn(title, folder, job,
+            $"{TrainModeNames.ToName(options.Mode)} on {tasks.Train.Count} pairs of {tasks.Folder}: {distill.Steps} steps of "
+            + $"{distill.BatchSize * distill.GradientAccumulation} pairs{scheme}" + Objective(distill),
+            (reporter, run) => new PairDistillationTrainer(options, reporter).Run(new PairRunContext(
+                tasks.Train, run, teacher, tasks.Validation, eosId)));
+    }
+
+    private static string Objective(DistillOptions options) => options.UsesTeacher
+        ? $", {DivergenceKindNames.ToName(options.Divergence)} at k = {options.TopK}, τ = {options.Temperature}, λ = {options.Lambda}"
+        : ", cross-entropy only";
+
+    /// <summary>Trains in <paramref name="folder"/>, resuming its latest checkpoint when the job resumes and there is one.</summary>
+    private static T TrainIn<T>(string title, string folder, JobParts job, string description, Func<ITrainingReporter, RunSetting, T> train)
     {
         Directory.CreateDirectory(folder);
-        string? resumeFrom = settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
+        string? resumeFrom = job.Settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
             ? TrainingCheckpoint.Locate(folder)
             : null;
         if (resumeFrom is not null) MetricsLog.TruncateAfter(folder, TrainingCheckpoint.ReadState(resumeFrom).Step);
         using MetricsLog metrics = MetricsLog.Open(folder);
-        Console.WriteLine($"{title}: {options.Steps} steps of {options.BatchSize * options.GradientAccumulation} × {options.SequenceLength} tokens"
-                          + (options.UsesTeacher ? $", {DivergenceKindNames.ToName(options.Divergence)} at k = {options.TopK}, τ = {options.Temperature}, λ = {options.Lambda}" : ", cross-entropy only"));
-        return ConsoleTrainingReporter.Run(title, reporter => new DistillationTrainer(options, reporter).Run(new DistillRunContext(
-            train, folder, device, teacher, evaluator, metrics,
-            InitialWeights: resumeFrom is null ? settings.InitialWeights : null, ResumeFrom: resumeFrom, Stop: stop)));
+        Console.WriteLine($"{title}: {description}");
+        var run = new RunSetting(folder, job.Device, job.Evaluator, metrics,
+            InitialWeights: resumeFrom is null ? job.Settings.InitialWeights : null, ResumeFrom: resumeFrom, Stop: job.Stop);
+        return ConsoleTrainingReporter.Run(title, reporter => train(reporter, run));
     }
 
     private static TrainJobSettings ResumedSettings(TrainJobSettings requested)

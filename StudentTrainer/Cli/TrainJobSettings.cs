@@ -1,6 +1,7 @@
 using Distill.StudentTrainer.Data;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
+using Distill.StudentTrainer.Schemes;
 
 namespace Distill.StudentTrainer.Cli;
 
@@ -38,6 +39,31 @@ public sealed record TrainJobSettings
     public int EvalContinuationTokens { get; init; } = 32;
 
     public required DistillOptions Options { get; init; }
+
+    /// <summary>Where the training sequences come from; every mode but offpolicy trains on <see cref="Tasks"/>.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<TrainMode>))]
+    public TrainMode Mode { get; init; } = TrainMode.OffPolicy;
+
+    /// <summary>A task folder (train.jsonl, validation.jsonl, test.jsonl) to train on prompt → response pairs; null: corpus windows.</summary>
+    public string? Tasks { get; init; }
+
+    /// <summary>GKD's λ (onpolicy).</summary>
+    public double StudentFraction { get; init; } = PairDistillOptions.DefaultStudentFraction;
+
+    /// <summary>DistiLLM's replay buffer capacity (distillm).</summary>
+    public int ReplayCapacity { get; init; } = ReplayBuffer<TokenizedPair>.DefaultCapacity;
+
+    /// <summary>DistiLLM's schedule (distillm).</summary>
+    public DistillmOptions Distillm { get; init; } = new();
+
+    /// <summary>Whether the run trains on prompt → response pairs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool OnPairs => Tasks is not null;
+
+    /// <summary>The pair trainer's options around <paramref name="options"/>.</summary>
+    public PairDistillOptions PairOptions(DistillOptions options) => new()
+    {
+        Distill = options, Mode = Mode, StudentFraction = StudentFraction, ReplayCapacity = ReplayCapacity, Distillm = Distillm,
+    };
 
     /// <summary>
     /// The evaluation set of these settings on <paramref name="validation"/>; prompt and continuation are shortened

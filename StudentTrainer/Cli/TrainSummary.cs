@@ -1,20 +1,24 @@
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
+using Distill.StudentTrainer.Schemes;
 using Spectre.Console;
 
 namespace Distill.StudentTrainer.Cli;
 
 /// <summary>The before/after table of a train job: step 0, the distilled student and the cross-entropy baseline.</summary>
 /// <param name="Before">The evaluation at step 0 (from the metrics log when the run was resumed).</param>
+/// <param name="Pairs">The distilled run's mode figures when it trained on prompt → response pairs; null on corpus windows.</param>
 public sealed record TrainSummary(string Teacher, string TeacherVersion, DistillOptions Options, StudentEvaluation? Before,
-                                  DistillResult Distilled, DistillResult? Baseline, string ExportedFolder)
+                                  DistillResult Distilled, DistillResult? Baseline, string ExportedFolder, PairDistillResult? Pairs = null)
 {
     private StudentEvaluation? After(DistillResult? run) => run?.Evaluations.LastOrDefault(e => e.Step == Options.Steps).Evaluation;
 
     public void Print(string runFolder)
     {
         string method = $"{DivergenceKindNames.ToName(Options.Divergence)}, λ = {Options.Lambda}";
-        var table = new Table().Title($"student after {Options.Steps} steps ({Distilled.TokensSeen:N0} tokens) · teacher {Teacher} {TeacherVersion}")
+        if (Pairs is not null) method = $"{TrainModeNames.ToName(Pairs.Mode)}: {method}";
+        string tokens = Pairs is null ? "tokens" : "response tokens";
+        var table = new Table().Title($"student after {Options.Steps} steps ({Distilled.TokensSeen:N0} {tokens}) · teacher {Teacher} {TeacherVersion}")
             .AddColumn(new TableColumn("").NoWrap()).AddColumn(new TableColumn("step 0").RightAligned())
             .AddColumn(new TableColumn($"distilled ({method})").RightAligned());
         if (Baseline is not null) table.AddColumn(new TableColumn("cross-entropy").RightAligned());
@@ -28,6 +32,7 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
 
         void Row(string name, string before, Func<DistillResult, string> after) =>
             table.AddRow([name, before, after(Distilled), .. Baseline is null ? Array.Empty<string>() : [after(Baseline)]]);
+        if (Pairs is not null) Console.WriteLine(DescribeSources(Pairs));
         Console.WriteLine($"teacher version changes during the run: {Distilled.TeacherVersionChanges}");
         Console.WriteLine($"run folder: {runFolder} (metrics.jsonl, loss.png, eval.png, summary.json, checkpoints/)");
         Console.WriteLine($"exported student: {ExportedFolder}; serve it with");
@@ -47,15 +52,34 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
     private static string Format(StudentEvaluation? evaluation, Func<StudentEvaluation, double?> value, string format) =>
         evaluation is not null && value(evaluation) is double v ? v.ToString(format) : "—";
 
+    /// <summary>"batches: gold 62.5 %, student samples 25.0 %, replayed 12.5 %; DistiLLM threshold 0.2, replay buffer 1000".</summary>
+    public static string DescribeSources(PairDistillResult run)
+    {
+        BatchSourceCounts sources = run.Sources;
+        string gold = run.Mode == TrainMode.SeqKd ? "teacher responses" : "gold";
+        string text = $"batches: {gold} {sources.Share(BatchSource.Gold):P1}, student samples {sources.Share(BatchSource.Generate):P1}, "
+                      + $"replayed {sources.Share(BatchSource.Replay):P1} (of {sources.Total:N0})";
+        if (run.Threshold is double threshold) text += $"; DistiLLM threshold {threshold:F1}, replay buffer {run.ReplayBufferCount:N0}";
+        return text;
+    }
+
     public object ToJson() => new
     {
         teacher = Teacher,
         teacher_version = TeacherVersion,
+        mode = Pairs is null ? null : TrainModeNames.ToName(Pairs.Mode),
         options = Options,
         before = Before?.ToMetrics(),
         distilled = Describe(Distilled),
         baseline = Baseline is null ? null : Describe(Baseline),
         exported = ExportedFolder,
+        batch_sources = Pairs is null ? null : new
+        {
+            counts = Pairs.Sources,
+            shares = Enum.GetValues<BatchSource>().ToDictionary(source => source.ToString().ToLowerInvariant(), Pairs.Sources.Share),
+            distillm_threshold = Pairs.Threshold,
+            replay_buffer = Pairs.ReplayBufferCount,
+        },
     };
 
     private object Describe(DistillResult run) => new

@@ -59,6 +59,28 @@ public sealed record PromptResponseBatch(Tensor Inputs, Tensor Targets, Tensor M
             tensor(mask, [batch, length], device: device));
     }
 
+    /// <summary>
+    /// The batch's inputs as id rows, without tensors: each prompt ‖ response without its last token, right-padded with
+    /// <paramref name="padId"/> to the batch's width T, as a teacher is asked about them (a causal model's answers at the
+    /// real positions do not depend on the padding after them).
+    /// </summary>
+    public static int[][] InputRows(IReadOnlyList<TokenizedPair> pairs, int padId = 0)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        if (pairs.Count == 0) throw new ArgumentException("a batch needs at least one pair");
+        if (pairs.Any(p => p.Prompt.Length == 0 || p.Response.Length == 0))
+            throw new ArgumentException("every prompt and every response needs at least one token");
+        int length = pairs.Max(p => p.Prompt.Length + p.Response.Length) - 1;
+        return pairs.Select(pair =>
+        {
+            var row = new int[length];
+            Array.Fill(row, padId);
+            pair.Prompt.CopyTo(row, 0);
+            pair.Response.AsSpan(0, pair.Response.Length - 1).CopyTo(row.AsSpan(pair.Prompt.Length));
+            return row;
+        }).ToArray();
+    }
+
     public void Dispose()
     {
         Inputs.Dispose();

@@ -23,13 +23,15 @@ public static class TrainingCheckpoint
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
+    /// <param name="writeExtra">Writes more files (a trainer's own state) into the checkpoint folder before it is moved into place.</param>
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state) =>
-        Save(runFolder, model, optimizer, state, state.Step);
+    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state, Action<string>? writeExtra = null) =>
+        Save(runFolder, model, optimizer, state, state.Step, writeExtra);
 
     /// <summary>A checkpoint whose <c>state.json</c> holds another trainer's state record (JSON-serialisable) at <paramref name="step"/>.</summary>
+    /// <param name="writeExtra">Writes more files (a trainer's own state) into the checkpoint folder before it is moved into place.</param>
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save<TState>(string runFolder, Gpt model, AdamWOptimizer optimizer, TState state, int step)
+    public static string Save<TState>(string runFolder, Gpt model, AdamWOptimizer optimizer, TState state, int step, Action<string>? writeExtra = null)
     {
         string root = Path.Combine(runFolder, Folder);
         Directory.CreateDirectory(root);
@@ -42,6 +44,7 @@ public static class TrainingCheckpoint
             optimizer.Save(Path.Combine(temporary, OptimizerFile));
             byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, JsonOptions);
             AtomicFile.Write(Path.Combine(temporary, StateFile), stream => stream.Write(json));
+            writeExtra?.Invoke(temporary);
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
             Directory.Move(temporary, final);
         }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Distill.StudentTrainer.Schemes;
 
 /// <summary>DistiLLM's adaptive student-generated outputs; defaults from jongwooko/distillm (PAPERS.md).</summary>
@@ -11,7 +13,7 @@ public sealed record DistillmOptions(
     double LossEpsilon = 0.1,
     double ThresholdStep = 0.1,
     double MaxThreshold = 1.0,
-    ReplayRatio ReplayRatio = ReplayRatio.Decreasing)
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ReplayRatio>))] ReplayRatio ReplayRatio = ReplayRatio.Decreasing)
 {
     public void Validate()
     {

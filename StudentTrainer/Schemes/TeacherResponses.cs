@@ -45,6 +45,15 @@ public static class TeacherResponses
         return Pair(prompts, responses, version, file, fromFile: false);
     }
 
+    /// <summary>
+    /// The responses a file written under <paramref name="key"/> holds for exactly <paramref name="prompts"/>, e.g. those a
+    /// resumed run trained on; null when there is no such file (or it was written under another key or for other prompts).
+    /// </summary>
+    public static TeacherResponseSet? TryRead(string file, TeacherResponseKey key, IReadOnlyList<int[]> prompts) =>
+        TeacherResponseFile.TryRead(file, key, prompts) is { } responses
+            ? Pair(prompts, responses, key.TeacherVersion, file, fromFile: true)
+            : null;
+
     private static async Task<(int[][] Responses, string Version)> GenerateAsync(
         ITeacher teacher, IReadOnlyList<int[]> prompts, TeacherResponseOptions options, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using Distill.StudentTrainer.Data;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Model;
+using Distill.StudentTrainer.Tests.Training;
 using Distill.StudentTrainer.Training;
 using static TorchSharp.torch;
 
@@ -48,20 +49,7 @@ public sealed class DistillationTrainerTests : IDisposable
         Lambda = 0.7, EvalInterval = 100, CheckpointInterval = 6, Seed = 5,
     };
 
-    private sealed class Recorder(Action<StepReport>? onStep = null) : ITrainingReporter
-    {
-        public List<(int Step, double Loss)> Losses { get; } = [];
-        public List<string> Messages { get; } = [];
-        public void Step(StepReport report)
-        {
-            if (report.Loss is double l) Losses.Add((report.Step, l));
-            onStep?.Invoke(report);
-        }
-        public void Evaluated(int step, string split, double meanLoss, double perplexity) { }
-        public void Message(string text) => Messages.Add(text);
-    }
-
-    private DistillResult Run(DistillOptions options, LocalGptTeacher? teacher, string folder, Recorder reporter,
+    private DistillResult Run(DistillOptions options, LocalGptTeacher? teacher, string folder, LossRecorder reporter,
                               string? resumeFrom = null, CancellationToken stop = default) =>
         new DistillationTrainer(options, reporter) { LogInterval = 1 }
             .Run(new DistillRunContext(Pattern(2000, 2), folder, CPU, teacher, ResumeFrom: resumeFrom, Stop: stop));
@@ -71,18 +59,18 @@ public sealed class DistillationTrainerTests : IDisposable
     {
         using Gpt teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
-        var whole = new Recorder();
+        var whole = new LossRecorder();
         Run(Options(), teacher, Path.Combine(_root, "whole"), whole);
 
         using var stop = new CancellationTokenSource();
-        var first = new Recorder(report => { if (report.Step == 5) stop.Cancel(); });
+        var first = new LossRecorder(report => { if (report.Step == 5) stop.Cancel(); });
         string interruptedFolder = Path.Combine(_root, "interrupted");
         DistillResult interrupted = Run(Options(), teacher, interruptedFolder, first, stop: stop.Token);
         Assert.True(interrupted.Interrupted);
         Assert.Equal(5, interrupted.StepsDone);
         Assert.Equal(5, TrainingCheckpoint.ReadState(TrainingCheckpoint.Locate(interruptedFolder)).Step);
 
-        var resumed = new Recorder();
+        var resumed = new LossRecorder();
         DistillResult finished = Run(Options(), teacher, interruptedFolder, resumed, TrainingCheckpoint.Locate(interruptedFolder));
         Assert.False(finished.Interrupted);
         Assert.Equal(12, finished.StepsDone);
@@ -97,9 +85,9 @@ public sealed class DistillationTrainerTests : IDisposable
         using Gpt teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         string folder = Path.Combine(_root, "run");
-        Run(Options(6), teacher, folder, new Recorder());
+        Run(Options(6), teacher, folder, new LossRecorder());
         var error = Assert.Throws<ArgumentException>(() =>
-            Run(Options(6) with { Lambda = 0.5 }, teacher, folder, new Recorder(), TrainingCheckpoint.Locate(folder)));
+            Run(Options(6) with { Lambda = 0.5 }, teacher, folder, new LossRecorder(), TrainingCheckpoint.Locate(folder)));
         Assert.Contains("other training options", error.Message);
     }
 
@@ -108,11 +96,11 @@ public sealed class DistillationTrainerTests : IDisposable
     {
         using Gpt teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
-        Run(Options(6), teacher, Path.Combine(_root, "kd"), new Recorder());
+        Run(Options(6), teacher, Path.Combine(_root, "kd"), new LossRecorder());
         Assert.Equal(6 * 2, teacher.Requests);
 
         var unused = new LocalGptTeacher(teacherModel);
-        Run(Options(6) with { Lambda = 0 }, unused, Path.Combine(_root, "ce"), new Recorder());
+        Run(Options(6) with { Lambda = 0 }, unused, Path.Combine(_root, "ce"), new LossRecorder());
         Assert.Equal(0, unused.Requests);
     }
 
@@ -121,13 +109,13 @@ public sealed class DistillationTrainerTests : IDisposable
     {
         using Gpt teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel) { };
-        var reporter = new Recorder(report => { if (report.Step == 2) teacher.Version = "local-2"; });
+        var reporter = new LossRecorder(report => { if (report.Step == 2) teacher.Version = "local-2"; });
         DistillResult result = Run(Options(6) with { PrefetchDepth = 0 }, teacher, Path.Combine(_root, "changing"), reporter);
         Assert.Equal(1, result.TeacherVersionChanges);
         Assert.Contains(reporter.Messages, m => m.Contains("local-1") && m.Contains("local-2"));
 
         var pinned = new LocalGptTeacher(teacherModel);
-        var pinnedReporter = new Recorder(report => { if (report.Step == 2) pinned.Version = "local-2"; });
+        var pinnedReporter = new LossRecorder(report => { if (report.Step == 2) pinned.Version = "local-2"; });
         Assert.ThrowsAny<Exception>(() =>
             Run(Options(6) with { PrefetchDepth = 0, PinTeacherVersion = true }, pinned, Path.Combine(_root, "pinned"), pinnedReporter));
     }
@@ -138,8 +126,8 @@ public sealed class DistillationTrainerTests : IDisposable
         using Gpt teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         DistillOptions kd = Options(30) with { Lambda = 1, TopK = 16, CheckpointInterval = 100 };
-        Run(kd, teacher, Path.Combine(_root, "kd"), new Recorder());
-        Run(kd with { Lambda = 0 }, teacher, Path.Combine(_root, "ce"), new Recorder());
+        Run(kd, teacher, Path.Combine(_root, "kd"), new LossRecorder());
+        Run(kd with { Lambda = 0 }, teacher, Path.Combine(_root, "ce"), new LossRecorder());
 
         double Kl(string folder)
         {
