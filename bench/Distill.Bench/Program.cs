@@ -23,21 +23,37 @@ public static class BenchProgram
             case "prefetch":
                 return await Training.PrefetchBenchmark.RunAsync(args[1..]);
             case "quality":
-                return await RunQualityAsync(args[1..], new UnwiredQualityRunner());
+                return await RunQualityAsync(args[1..]);
             default:
                 Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server, flood, incremental, prefetch, quality");
                 Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 3] [--rounds 3] [--clients 16] [--threads 0] [--batch-tokens N]");
                 Console.Error.WriteLine("  flood [--model <folder>] [--server <Distill.TeacherServer.dll>] [--heap-limit 1610612736] [--clients 24] [--batch 64] [--length 256] [--k 256] [--json-clients 4] [--huge-sequences 8000] [--idle-uploads 40] [--work-budget N] [--body-budget N]");
                 Console.Error.WriteLine("  incremental [--model models/austen-gpt] [--batch 8] [--prompt 64] [--steps 128] [--k 64] [--rounds 3] [--threads 0]");
                 Console.Error.WriteLine("  prefetch [--steps 24] [--rounds 2] [--prefetch 2] [--k 256] [--float16] [--models models] [--no-pin]");
-                Console.Error.WriteLine("  quality [--methods " + string.Join(",", QualityMethods.Names) + "] [--seeds 1,2,3] [--results bench/results] [--force] [--dry-run]");
+                Console.Error.WriteLine("  quality [--methods " + string.Join(",", QualityMethods.Names) + "] [--seeds 1,2,3] [--results bench/results] [--force] [--dry-run] [--steps N --results <trial folder>]");
                 return 2;
         }
     }
 
-    /// <summary>Runs the quality bench with <paramref name="runner"/>; Ctrl+C stops it after keeping the runs that finished.</summary>
-    private static async Task<int> RunQualityAsync(string[] args, IQualityRunner runner)
+    /// <summary>Runs the quality bench (runs in runs/quality); Ctrl+C stops it after keeping the runs that finished.</summary>
+    private static async Task<int> RunQualityAsync(string[] args)
     {
+        var budget = new QualityBudget();
+        int at = Array.IndexOf(args, "--steps");
+        if (at >= 0)
+        {
+            // a trial budget: its results must not mix with the table's
+            if (at + 1 >= args.Length || !int.TryParse(args[at + 1], out int steps) || steps < 1 || !args.Contains("--results"))
+            {
+                Console.Error.WriteLine("error: --steps N (N ≥ 1) sets a trial budget and needs its own --results folder");
+                return 1;
+            }
+            budget = budget with { Steps = steps };
+            args = [.. args[..at], .. args[(at + 2)..]];
+        }
+        string runs = Path.GetFullPath(Path.Combine("runs", "quality"));
+        Directory.CreateDirectory(runs);
+        await using var runner = new LazyQualityRunner(budget, runs);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

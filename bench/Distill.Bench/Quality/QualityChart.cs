@@ -5,7 +5,7 @@ using ScottPlot;
 namespace Distill.Bench.Quality;
 
 /// <summary>
-/// <c>quality.png</c>: one panel each for validation perplexity, KL to the teacher and ROUGE-L vs reference, with a
+/// <c>quality.png</c>: one panel each for held-out perplexity, KL to the teacher and ROUGE-L vs reference, with a
 /// bar per method (mean over seeds, coloured by <see cref="QualityMethodKind"/>) and an error bar of the sample std;
 /// methods without runs keep their place, empty.
 /// </summary>
@@ -17,7 +17,7 @@ public static class QualityChart
 
     private static readonly (string Title, Func<QualityResult, double> Value)[] Panels =
     [
-        ("validation perplexity (lower is better)", run => run.ValidationPerplexity),
+        ("held-out perplexity (lower is better)", run => run.ValidationPerplexity),
         ("KL(teacher ‖ student) (lower is better)", run => run.KlToTeacher),
         ("ROUGE-L vs reference (higher is better)", run => run.RougeLReference),
     ];

@@ -9,7 +9,7 @@ public sealed record QualityColumn(string Header, Func<QualityResult, double> Va
     /// <summary>The columns of the quality table, in order.</summary>
     public static IReadOnlyList<QualityColumn> All { get; } =
     [
-        new("validation perplexity", run => run.ValidationPerplexity, LowerIsBetter: true, "F2"),
+        new("held-out perplexity", run => run.ValidationPerplexity, LowerIsBetter: true, "F2"),
         new("KL to teacher", run => run.KlToTeacher, LowerIsBetter: true, "F4"),
         new("top-1 agreement (%)", run => 100 * run.Top1Agreement, LowerIsBetter: false, "F1"),
         new("ECE", run => run.CalibrationError, LowerIsBetter: true, "F4"),

@@ -1,9 +1,9 @@
 namespace Distill.Bench.Quality;
 
-/// <summary>What one training run of a method with one seed measured, evaluated on the validation split.</summary>
+/// <summary>What one training run of a method with one seed measured, evaluated on held-out data (the bench: the task set's held-out pairs).</summary>
 /// <param name="Method">A name of <see cref="QualityMethods"/>.</param>
 /// <param name="Seed">The seed of the run.</param>
-/// <param name="ValidationPerplexity">exp of the mean next-token cross-entropy on the validation split.</param>
+/// <param name="ValidationPerplexity">exp of the mean next-token cross-entropy on the held-out data (response tokens given the prompt).</param>
 /// <param name="KlToTeacher">Mean KL(teacher ‖ student) per validation position (nats).</param>
 /// <param name="Top1Agreement">Share of validation positions where the student's top-1 token is the teacher's, in [0, 1].</param>
 /// <param name="CalibrationError">Expected calibration error of the student's top-1 predictions.</param>

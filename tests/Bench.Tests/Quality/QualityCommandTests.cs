@@ -118,18 +118,6 @@ public sealed class QualityCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task The_unwired_runner_fails_with_one_error_line_but_dry_run_works()
-    {
-        Assert.Equal(0, await Run(new UnwiredQualityRunner(), "--seeds", "1", "--dry-run"));
-
-        int exit = await Run(new UnwiredQualityRunner(), "--methods", "kd", "--seeds", "1");
-
-        Assert.Equal(1, exit);
-        Assert.Contains("wired in a later change", Assert.Single(_error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)));
-        Assert.Empty(Store.ReadAll().Runs);
-    }
-
-    [Fact]
     public async Task A_runner_answering_for_another_pair_is_an_error()
     {
         int exit = await Run(new WrongPairRunner(), "--methods", "kd", "--seeds", "1");

@@ -23,7 +23,7 @@ public sealed class QualityReportTests
         string[] row = Runs.Row(report, "kd");
         Assert.Equal("3", row[1]);
         Assert.Equal("1, 2, 3", row[2]);
-        Assert.Contains("12.00 ± 2.00", Runs.Cell(report, "kd", "validation perplexity"));
+        Assert.Contains("12.00 ± 2.00", Runs.Cell(report, "kd", "held-out perplexity"));
         Assert.Contains("0.2000 ± 0.1000", Runs.Cell(report, "kd", "KL to teacher"));
         Assert.Contains("60.0 ± 10.0", Runs.Cell(report, "kd", "top-1 agreement (%)"));
         Assert.Contains("200 ± 100", Runs.Cell(report, "kd", "wall time (s)"));
@@ -38,7 +38,7 @@ public sealed class QualityReportTests
         {
             CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
             string report = QualityReport.Build(Setup, ThreeKdSeeds());
-            Assert.Contains("12.00 ± 2.00", Runs.Cell(report, "kd", "validation perplexity"));
+            Assert.Contains("12.00 ± 2.00", Runs.Cell(report, "kd", "held-out perplexity"));
             Assert.Contains("2,000 ± 1,000", Runs.Cell(report, "kd", "tokens/s"));
         }
         finally
@@ -52,7 +52,7 @@ public sealed class QualityReportTests
     {
         string report = QualityReport.Build(Setup, [Runs.Make("js", 4, perplexity: 123.456)]);
 
-        Assert.Equal("123.46", Runs.Cell(report, "js", "validation perplexity").Trim('*'));
+        Assert.Equal("123.46", Runs.Cell(report, "js", "held-out perplexity").Trim('*'));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class QualityReportTests
         ]);
 
         Assert.Equal("1", Runs.Row(report, "kd")[1]);
-        Assert.Equal("70.00", Runs.Cell(report, "kd", "validation perplexity").Trim('*'));
+        Assert.Equal("70.00", Runs.Cell(report, "kd", "held-out perplexity").Trim('*'));
         Assert.DoesNotContain("50.00", report);
     }
 
@@ -98,7 +98,7 @@ public sealed class QualityReportTests
             Runs.Make("sft", 1, perplexity: 20, kl: 0.9, top1: 0.3, ece: 0.001, rougeReference: 0.5, rougeTeacher: 0.1, wallSeconds: 50, tokensPerSecond: 9000),
         ]);
 
-        string[] kdBest = ["validation perplexity", "KL to teacher", "top-1 agreement (%)", "ROUGE-L vs teacher"];
+        string[] kdBest = ["held-out perplexity", "KL to teacher", "top-1 agreement (%)", "ROUGE-L vs teacher"];
         foreach (QualityColumn column in QualityColumn.All)
         {
             bool kdWins = kdBest.Contains(column.Header);
@@ -112,9 +112,9 @@ public sealed class QualityReportTests
     {
         string report = QualityReport.Build(Setup, [Runs.Make("kd", 1, perplexity: 10), Runs.Make("rkl", 1, perplexity: 10), Runs.Make("js", 1, perplexity: 11)]);
 
-        Assert.True(IsBold(Runs.Cell(report, "kd", "validation perplexity")));
-        Assert.True(IsBold(Runs.Cell(report, "rkl", "validation perplexity")));
-        Assert.False(IsBold(Runs.Cell(report, "js", "validation perplexity")));
+        Assert.True(IsBold(Runs.Cell(report, "kd", "held-out perplexity")));
+        Assert.True(IsBold(Runs.Cell(report, "rkl", "held-out perplexity")));
+        Assert.False(IsBold(Runs.Cell(report, "js", "held-out perplexity")));
     }
 
     [Fact]
