@@ -83,6 +83,10 @@ public sealed class PairTrainCommandTests(TrainCommandFixture fixture) : IClassF
         Assert.Equal([1, 2, 3, 4], steps.Select(r => (int)r.Step));
         Assert.All(steps, r => Assert.NotNull(r.Get(MiniLlmMetricNames.Reward)));
         Assert.All(steps, r => Assert.True(r.Get(MiniLlmMetricNames.LmLoss) > 0));
+        // Without --init MiniLLM starts from the baseline's seeded weights, and one evaluator measures both.
+        MetricsRecord baselineStart = MetricsLog.ReadAll(Path.Combine(run, TrainJob.BaselineFolder)).First(r => r.Kind == MetricsRecord.Eval);
+        Assert.Equal(0, baselineStart.Step);
+        Assert.Equal(records.First(r => r.Kind == MetricsRecord.Eval).Values, baselineStart.Values);
         MiniLlmTrainingState state = TrainingCheckpoint.ReadState<MiniLlmTrainingState>(TrainingCheckpoint.Locate(run));
         Assert.Equal(4, state.Step);
         Assert.Equal(0.5, state.Options.MiniLlm.LmCoefficient);
