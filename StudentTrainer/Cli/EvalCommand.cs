@@ -52,7 +52,7 @@ public static class EvalCommand
             {
                 pairOptions.Validate();
                 pairs = PairEvaluator.ReadPairs(tasksFile, loaded, model.Config.ContextLength, pairOptions.MaxPairs);
-                length = pairs.Max(p => p.Prompt.Length + p.Response.Length) - 1;   // the teacher scores each pair's inputs
+                length = PairEvaluator.TeacherContextNeeded(pairs);
             }
             else
             {

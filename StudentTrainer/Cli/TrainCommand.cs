@@ -16,6 +16,8 @@ public static class TrainCommand
     {
         var defaults = new DistillOptions { Student = GptConfig.Student };
         var pairDefaults = new PairDistillOptions { Distill = defaults };
+        var miniLlmDefaults = new MiniLlmTrainerOptions { Student = GptConfig.Student };
+        var heldOutDefaults = new TrainJobSettings { Options = defaults };
         const string DefaultTasks = "data/tasks";
         var teacher = new TeacherCliOptions();
         Option<string> student = new("--student") { Description = "Student model: student, teacher, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "models/default-student.json" };
@@ -30,10 +32,10 @@ public static class TrainCommand
         {
             Description = "Where the training sequences come from: offpolicy (gold text; KD), seqkd (teacher-generated responses; SeqKD), "
                           + "onpolicy (student samples with probability --student-fraction, else gold; GKD), distillm (adaptive student samples "
-                          + "with a replay buffer; DistiLLM), minillm (policy gradient; MiniLLM; not wired into train yet). All but offpolicy train on --tasks",
+                          + "with a replay buffer; DistiLLM), minillm (policy gradient on teacher-mixed student samples + an LM loss on --data; MiniLLM). All but offpolicy train on --tasks",
             DefaultValueFactory = _ => TrainModeNames.ToName(TrainMode.OffPolicy),
         };
-        Option<string?> tasks = new("--tasks") { Description = $"Task folder (train.jsonl, validation.jsonl, test.jsonl, as make-tasks writes): train on prompt → response pairs, the loss on the responses only, instead of corpus windows. Default {DefaultTasks} when --mode is not offpolicy" };
+        Option<string?> tasks = new("--tasks") { Description = $"Task folder (train.jsonl, validation.jsonl, test.jsonl, as make-tasks writes): train on prompt → response pairs, the loss on the responses only, instead of corpus windows, and evaluate on test.jsonl's held-out pairs. Default {DefaultTasks} when --mode is not offpolicy" };
         Option<double> studentFraction = new("--student-fraction") { Description = $"onpolicy: GKD's λ, the probability that a batch is sampled from the student (TRL's GKDConfig lmbda default {PairDistillOptions.DefaultStudentFraction})", DefaultValueFactory = _ => pairDefaults.StudentFraction };
         Option<int> replayCapacity = new("--replay-capacity")
         {
@@ -45,10 +47,15 @@ public static class TrainCommand
         Option<double> initThreshold = new("--init-threshold") { Description = "distillm: the threshold τ (probability of student samples, fresh or replayed) at the start (DistiLLM's --init-threshold)", DefaultValueFactory = _ => pairDefaults.Distillm.InitThreshold };
         Option<double> lossEpsilon = new("--loss-eps") { Description = "distillm: τ rises by 0.1 at an evaluation whose validation loss is at least this much above the reference (DistiLLM's --loss-eps)", DefaultValueFactory = _ => pairDefaults.Distillm.LossEpsilon };
         Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per training sequence (≤ the student's context); with --tasks, the most tokens of prompt + response (a longer pair loses the start of its prompt)", DefaultValueFactory = _ => defaults.SequenceLength };
-        Option<double> learningRate = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => defaults.PeakLearningRate };
-        Option<double> minLearningRate = new("--min-lr") { Description = "Learning rate at the end of the cosine decay", DefaultValueFactory = _ => defaults.FinalLearningRate };
-        Option<int> warmup = new("--warmup") { Description = "Linear warmup steps", DefaultValueFactory = _ => defaults.WarmupSteps };
-        Option<double> weightDecay = new("--weight-decay") { Description = "AdamW weight decay on matrices", DefaultValueFactory = _ => defaults.WeightDecay };
+        Option<double?> learningRate = new("--lr") { Description = $"Peak learning rate (default {defaults.PeakLearningRate}; minillm {miniLlmDefaults.PeakLearningRate})" };
+        Option<double?> minLearningRate = new("--min-lr") { Description = $"Learning rate at the end of the cosine decay (default {defaults.FinalLearningRate}; minillm {miniLlmDefaults.FinalLearningRate})" };
+        Option<int?> warmup = new("--warmup") { Description = $"Linear warmup steps (default {defaults.WarmupSteps}; minillm {miniLlmDefaults.WarmupSteps} optimiser updates, --ppo-epochs per step)" };
+        Option<double?> weightDecay = new("--weight-decay") { Description = $"AdamW weight decay on matrices (default {defaults.WeightDecay}; minillm {miniLlmDefaults.WeightDecay}, LMOps's)" };
+        Option<int> ppoEpochs = new("--ppo-epochs") { Description = $"minillm: optimiser updates per rollout of --batch-size prompts (LMOps's MiniLLM scripts: --ppo-epochs {miniLlmDefaults.PpoEpochs})", DefaultValueFactory = _ => miniLlmDefaults.PpoEpochs };
+        Option<double> teacherMix = new("--teacher-mix") { Description = $"minillm: α of the sampling distribution α·p_teacher + (1 − α)·q_student, in [0, 1) (LMOps's --teacher-mixed-alpha {miniLlmDefaults.MiniLlm.TeacherMixAlpha})", DefaultValueFactory = _ => miniLlmDefaults.MiniLlm.TeacherMixAlpha };
+        Option<double> lmCoefficient = new("--lm-coef") { Description = $"minillm: weight of the language-modelling loss on --batch-size × --seq-len windows of --data's train split; 0: none (LMOps's --lm-coef {miniLlmDefaults.MiniLlm.LmCoefficient})", DefaultValueFactory = _ => miniLlmDefaults.MiniLlm.LmCoefficient };
+        Option<int?> evalPairs = new("--eval-pairs") { Description = "With --tasks: evaluate on the first N pairs of the task folder's test.jsonl (default: all)" };
+        Option<int> rougePairs = new("--rouge-pairs") { Description = "With --tasks: the first N held-out pairs are continued greedily for ROUGE-L", DefaultValueFactory = _ => heldOutDefaults.RougePairs };
         Option<double> clip = new("--clip") { Description = "Global gradient-norm clip", DefaultValueFactory = _ => defaults.GradientClip };
         Option<string?> divergence = new("--divergence") { Description = "fkl, rkl, js, tvd, skl, srkl or akl (DESIGN.md defines each over the teacher's top-k + tail). Default fkl; for --mode distillm srkl with --alpha 0.1, the best of the DistiLLM paper" };
         Option<double> lambda = new("--lambda") { Description = "λ in (1 − λ)·CE + λ·divergence; 0 = cross-entropy only", DefaultValueFactory = _ => defaults.Lambda };
@@ -72,13 +79,40 @@ public static class TrainCommand
                  {
                      mode, tasks, student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
-                     alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, prefetch, evalInterval, checkpointInterval, pin, noBaseline, data, device, threads, seed,
+                     alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, ppoEpochs, teacherMix, lmCoefficient,
+                     prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, data, device, threads, seed,
                  }.Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
             TrainMode trainMode = TrainModeNames.Parse(result.GetValue(mode)!);
             string? divergenceName = result.GetValue(divergence);
+            (double? peak, double? final, int? warmupSteps, double? decay) =
+                (result.GetValue(learningRate), result.GetValue(minLearningRate), result.GetValue(warmup), result.GetValue(weightDecay));
+            DistillOptions distill = defaults with
+            {
+                Steps = result.GetValue(steps),
+                BatchSize = result.GetValue(batch),
+                GradientAccumulation = result.GetValue(accumulation),
+                SequenceLength = result.GetValue(sequenceLength),
+                PeakLearningRate = peak ?? defaults.PeakLearningRate,
+                FinalLearningRate = final ?? defaults.FinalLearningRate,
+                WarmupSteps = warmupSteps ?? defaults.WarmupSteps,
+                WeightDecay = decay ?? defaults.WeightDecay,
+                GradientClip = result.GetValue(clip),
+                Seed = result.GetValue(seed),
+                Divergence = divergenceName is null ? PairDistillOptions.DefaultDivergence(trainMode) : DivergenceKindNames.Parse(divergenceName),
+                Lambda = result.GetValue(lambda),
+                TopK = result.GetValue(topK),
+                Temperature = result.GetValue(temperature),
+                Alpha = result.GetValue(alpha),
+                Beta = result.GetValue(beta),
+                Mu = result.GetValue(mu),
+                PrefetchDepth = result.GetValue(prefetch),
+                EvalInterval = result.GetValue(evalInterval),
+                CheckpointInterval = result.GetValue(checkpointInterval),
+                PinTeacherVersion = result.GetValue(pin),
+            };
             var job = new TrainJobSettings
             {
                 TeacherUrls = result.GetValue(teacher.Urls) ?? [],
@@ -105,29 +139,31 @@ public static class TrainCommand
                     LossEpsilon = result.GetValue(lossEpsilon),
                     ReplayRatio = EnumNames<ReplayRatio>.Parse(result.GetValue(replayRatio)!, "--replay-ratio"),
                 },
-                Options = defaults with
+                EvalPairs = result.GetValue(evalPairs),
+                RougePairs = result.GetValue(rougePairs),
+                Options = distill,
+                MiniLlm = trainMode != TrainMode.MiniLlm ? null : miniLlmDefaults with
                 {
-                    Steps = result.GetValue(steps),
-                    BatchSize = result.GetValue(batch),
-                    GradientAccumulation = result.GetValue(accumulation),
-                    SequenceLength = result.GetValue(sequenceLength),
-                    PeakLearningRate = result.GetValue(learningRate),
-                    FinalLearningRate = result.GetValue(minLearningRate),
-                    WarmupSteps = result.GetValue(warmup),
-                    WeightDecay = result.GetValue(weightDecay),
-                    GradientClip = result.GetValue(clip),
-                    Seed = result.GetValue(seed),
-                    Divergence = divergenceName is null ? PairDistillOptions.DefaultDivergence(trainMode) : DivergenceKindNames.Parse(divergenceName),
-                    Lambda = result.GetValue(lambda),
-                    TopK = result.GetValue(topK),
-                    Temperature = result.GetValue(temperature),
-                    Alpha = result.GetValue(alpha),
-                    Beta = result.GetValue(beta),
-                    Mu = result.GetValue(mu),
-                    PrefetchDepth = result.GetValue(prefetch),
-                    EvalInterval = result.GetValue(evalInterval),
-                    CheckpointInterval = result.GetValue(checkpointInterval),
-                    PinTeacherVersion = result.GetValue(pin),
+                    Steps = distill.Steps,
+                    BatchSize = distill.BatchSize,
+                    PpoEpochs = result.GetValue(ppoEpochs),
+                    TopK = distill.TopK,
+                    LmBatchSize = distill.BatchSize,
+                    LmSequenceLength = distill.SequenceLength,
+                    PeakLearningRate = peak ?? miniLlmDefaults.PeakLearningRate,
+                    FinalLearningRate = final ?? miniLlmDefaults.FinalLearningRate,
+                    WarmupSteps = warmupSteps ?? miniLlmDefaults.WarmupSteps,
+                    WeightDecay = decay ?? miniLlmDefaults.WeightDecay,
+                    GradientClip = distill.GradientClip,
+                    Seed = distill.Seed,
+                    EvalInterval = distill.EvalInterval,
+                    CheckpointInterval = distill.CheckpointInterval,
+                    PinTeacherVersion = distill.PinTeacherVersion,
+                    MiniLlm = miniLlmDefaults.MiniLlm with
+                    {
+                        TeacherMixAlpha = result.GetValue(teacherMix),
+                        LmCoefficient = result.GetValue(lmCoefficient),
+                    },
                 },
             };
             return await TrainJob.RunAsync(job, cancellation);

@@ -17,7 +17,9 @@ namespace Distill.StudentTrainer.Cli;
 /// The <c>train</c> job: connect to (or start) the teacher, distil, train the cross-entropy baseline on the same
 /// steps and data, evaluate both, export the distilled student as a servable model folder, and print a summary.
 /// It trains on corpus windows, or, with a task folder, on prompt → response pairs in one of the modes of
-/// <see cref="TrainMode"/>; the baseline of a pair run is supervised fine-tuning on the gold responses.
+/// <see cref="TrainMode"/> (minillm by <see cref="MiniLlmTrainer"/>, the others by <see cref="PairDistillationTrainer"/>);
+/// the baseline of a pair run is supervised fine-tuning on the gold responses, and both runs of a pair job are evaluated
+/// on the task folder's held-out pairs (test.jsonl) by one <see cref="PairEvaluator"/>.
 /// </summary>
 public static class TrainJob
 {
@@ -33,28 +35,40 @@ public static class TrainJob
     public static async Task<int> RunAsync(TrainJobSettings requested, CancellationToken cancellation)
     {
         TrainJobSettings settings = requested.Resume is null ? requested : ResumedSettings(requested);
-        if (settings.Mode == TrainMode.MiniLlm)
-            throw new InvalidOperationException("--mode minillm is not wired into train yet (MiniLLM's trainer is built apart)");
+        bool miniLlm = settings.Mode == TrainMode.MiniLlm;
         if (settings.Mode != TrainMode.OffPolicy && !settings.OnPairs)
             throw new ArgumentException($"--mode {TrainModeNames.ToName(settings.Mode)} trains on prompt → response pairs: give --tasks");
+        if (miniLlm && settings.Options.GradientAccumulation != 1)
+            throw new ArgumentException("--grad-accum is not used by --mode minillm: a step is one rollout of --batch-size prompts");
         Device device = CliOptions.ApplyRuntime(settings.Device, settings.Threads);
         LoadedTokenizer tokenizer = TokenizerLoader.Load(CliOptions.RequireFolder(settings.Tokenizer, "tokenizer"));
         GptConfig studentConfig = GptConfig.Resolve(settings.Student) with { VocabSize = tokenizer.VocabSize };
         DistillOptions options = settings.Options with { Student = studentConfig };
         options.Validate();
-        PairDistillOptions? pairOptions = settings.OnPairs ? settings.PairOptions(options) : null;
+        PairDistillOptions? pairOptions = settings.OnPairs && !miniLlm ? settings.PairOptions(options) : null;
         pairOptions?.Validate();
+        PairDistillOptions? sftOptions = settings.OnPairs
+            ? settings.PairOptions(options) with { Mode = TrainMode.OffPolicy, Distill = options with { Lambda = 0 } }
+            : null;
+        sftOptions?.Validate();
+        MiniLlmTrainerOptions? miniLlmOptions = miniLlm ? settings.ResolvedMiniLlm(studentConfig, tokenizer.EosId) : null;
+        miniLlmOptions?.Validate();
+        settings.HeldOutEvaluation().Validate();
         if (settings.InitialWeights is not null) CliOptions.RequireFolder(settings.InitialWeights, "--init checkpoint");
         var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
         TaskPairs? tasks = settings.OnPairs
             ? TaskPairs.Load(settings.Tasks!, tokenizer, options.SequenceLength, validationNeeded: settings.Mode == TrainMode.Distillm)
             : null;
+        string? heldOutFile = tasks is null ? null : TaskSetFiles.Require(tasks.Folder, TaskSetFiles.Test);
+        TokenizedPair[]? heldOut = heldOutFile is null ? null
+            : PairEvaluator.ReadPairs(heldOutFile, tokenizer, studentConfig.ContextLength, settings.EvalPairs);
 
         string runFolder = settings.RunFolder ?? NewRunFolder();
         if (settings.Resume is null && Directory.Exists(Path.Combine(runFolder, TrainingCheckpoint.Folder)))
             throw new ArgumentException($"'{runFolder}' already holds a run: continue it with --resume {runFolder}, or choose another --out");
         Directory.CreateDirectory(runFolder);
-        byte[] settingsJson = JsonSerializer.SerializeToUtf8Bytes(settings with { RunFolder = runFolder, Resume = null, Options = options }, JsonOptions);
+        byte[] settingsJson = JsonSerializer.SerializeToUtf8Bytes(
+            settings with { RunFolder = runFolder, Resume = null, Options = options, MiniLlm = miniLlmOptions }, JsonOptions);
         AtomicFile.Write(Path.Combine(runFolder, SettingsFile), stream => stream.Write(settingsJson));
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -68,18 +82,22 @@ public static class TrainJob
             stop.Cancel();
         }
 
+        int contextNeeded = tasks is null ? options.SequenceLength : Math.Max(tasks.LongestSequence, PairEvaluator.TeacherContextNeeded(heldOut!));
         await using TeacherSession session = await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel,
             settings.ModelsFolder, settings.TeacherThreads, runFolder, new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize),
-            tasks?.LongestSequence ?? options.SequenceLength, settings.Client, stop.Token);
+            contextNeeded, settings.Client, stop.Token);
         ITeacher teacher = session.Teacher;
 
-        EvaluationSet set = settings.EvaluationSet(validation, options.SequenceLength,
-            Math.Min(studentConfig.ContextLength, teacher.Model.ContextLength));
-        using var evaluator = new StudentEvaluator(set, tokenizer, device, teacher, options.BatchSize);
+        // One evaluator for the distilled run and the baseline: the teacher's answers are fetched once.
+        (IStudentEvaluator evaluator, string evaluatedOn) = heldOut is null
+            ? CorpusEvaluator(settings, validation, options.SequenceLength, studentConfig, tokenizer, device, teacher)
+            : HeldOutEvaluator(settings, heldOut, heldOutFile!, tokenizer, device, teacher);
+        using var ownedEvaluator = (IDisposable)evaluator;
 
         var job = new JobParts(settings, device, evaluator, stop.Token);
         string baselineFolder = Path.Combine(runFolder, BaselineFolder);
         PairDistillResult? pairRun = null;
+        MiniLlmRun? miniLlmRun = null;
         DistillResult distilled;
         DistillResult? baseline = null;
         if (tasks is null)
@@ -92,18 +110,25 @@ public static class TrainJob
         {
             try
             {
-                pairRun = TrainPairs("distil", pairOptions!, runFolder, job, tasks, teacher, tokenizer.EosId);
+                if (miniLlmOptions is not null)
+                {
+                    miniLlmRun = TrainMiniLlm("distil", miniLlmOptions, runFolder, job, tasks, train, teacher);
+                    distilled = miniLlmRun.Result.AsDistillResult();
+                }
+                else
+                {
+                    pairRun = TrainPairs("distil", pairOptions!, runFolder, job, tasks, teacher, tokenizer.EosId);
+                    distilled = pairRun.Run;
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 Console.Error.WriteLine("interrupted before the first step; nothing to resume");
                 return InterruptedExitCode;
             }
-            distilled = pairRun.Run;
             if (distilled.Interrupted) return Interrupted(runFolder, distilled);
             if (settings.Baseline)
-                baseline = TrainPairs("cross-entropy baseline (SFT on the gold responses)",
-                    pairOptions! with { Mode = TrainMode.OffPolicy, Distill = options with { Lambda = 0 } }, baselineFolder, job, tasks, null, null).Run;
+                baseline = TrainPairs("cross-entropy baseline (SFT on the gold responses)", sftOptions!, baselineFolder, job, tasks, null, null).Run;
         }
         if (baseline is { Interrupted: true }) return Interrupted(runFolder, baseline);
 
@@ -115,7 +140,8 @@ public static class TrainJob
 
         StudentEvaluation? before = distilled.Evaluations.FirstOrDefault(e => e.Step == 0).Evaluation
             ?? MetricsLog.ReadAll(runFolder).Where(r => r.Kind == MetricsRecord.Eval && r.Step == 0).Select(StudentEvaluation.FromMetrics).FirstOrDefault();
-        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, before, distilled, baseline, exported, pairRun);
+        var summary = new TrainSummary(teacher.Model.Name, teacher.Model.Version, options, before, distilled, baseline, exported, evaluatedOn,
+            pairRun, miniLlmRun);
         File.WriteAllText(Path.Combine(runFolder, "summary.json"), JsonSerializer.Serialize(summary.ToJson(), JsonOptions));
         summary.Print(runFolder);
         return 0;
@@ -123,6 +149,26 @@ public static class TrainJob
 
     /// <summary>What every training of a job shares.</summary>
     private sealed record JobParts(TrainJobSettings Settings, Device Device, IStudentEvaluator Evaluator, CancellationToken Stop);
+
+    /// <summary>The evaluator of a corpus run: validation text of the sequence length, and what it measures on.</summary>
+    private static (IStudentEvaluator, string) CorpusEvaluator(TrainJobSettings settings, TokenStream validation, int sequenceLength,
+        GptConfig student, LoadedTokenizer tokenizer, Device device, ITeacher teacher)
+    {
+        EvaluationSet set = settings.EvaluationSet(validation, sequenceLength, Math.Min(student.ContextLength, teacher.Model.ContextLength));
+        return (new StudentEvaluator(set, tokenizer, device, teacher, settings.Options.BatchSize),
+            $"the validation split of {settings.DataFolder}: perplexity on all of it; KL, agreement and ECE on {set.WindowStarts.Length} "
+            + $"windows of {set.WindowLength} tokens; ROUGE-L on {set.Prompts.Length} prompts");
+    }
+
+    /// <summary>The evaluator of a pair run: the held-out pairs of the task folder's test.jsonl, and what it measures on.</summary>
+    private static (IStudentEvaluator, string) HeldOutEvaluator(TrainJobSettings settings, TokenizedPair[] pairs, string file,
+        LoadedTokenizer tokenizer, Device device, ITeacher teacher)
+    {
+        PairEvaluationOptions evaluation = settings.HeldOutEvaluation();
+        var evaluator = new PairEvaluator(pairs, tokenizer, device, teacher, evaluation);
+        return (evaluator, $"{evaluator.Pairs.Count} held-out pairs of {file}, every figure over the response tokens; "
+                           + $"ROUGE-L on the first {Math.Min(evaluation.RougePairs, evaluator.Pairs.Count)}");
+    }
 
     private static DistillResult TrainCorpus(string title, DistillOptions options, string folder, JobParts job, TokenStream train, ITeacher? teacher) =>
         TrainIn(title, folder, job, $"{options.Steps} steps of {options.BatchSize * options.GradientAccumulation} × {options.SequenceLength} tokens"
@@ -148,6 +194,17 @@ public static class TrainJob
                 tasks.Train, run, teacher, tasks.Validation, eosId)));
     }
 
+    /// <summary>MiniLLM on the training pairs' prompts, with its language-modelling loss on <paramref name="corpus"/>.</summary>
+    private static MiniLlmRun TrainMiniLlm(string title, MiniLlmTrainerOptions options, string folder, JobParts job, TaskPairs tasks,
+        TokenStream corpus, ITeacher teacher)
+    {
+        MiniLlmResult result = TrainIn(title, folder, job,
+            $"minillm on {tasks.Train.Count} pairs of {tasks.Folder}: {MiniLlmRun.Describe(options)}",
+            (reporter, run) => new MiniLlmTrainer(options, reporter).Run(new MiniLlmRunContext(tasks.Train, corpus, teacher,
+                run.RunFolder, run.Device, run.Evaluator, run.Metrics, run.InitialWeights, run.ResumeFrom, run.Stop)));
+        return new MiniLlmRun(options, result);
+    }
+
     private static string Objective(DistillOptions options) => options.UsesTeacher
         ? $", {DivergenceKindNames.ToName(options.Divergence)} at k = {options.TopK}, τ = {options.Temperature}, λ = {options.Lambda}"
         : ", cross-entropy only";
@@ -159,7 +216,7 @@ public static class TrainJob
         string? resumeFrom = job.Settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
             ? TrainingCheckpoint.Locate(folder)
             : null;
-        if (resumeFrom is not null) MetricsLog.TruncateAfter(folder, TrainingCheckpoint.ReadState(resumeFrom).Step);
+        if (resumeFrom is not null) MetricsLog.TruncateAfter(folder, TrainingCheckpoint.ReadStep(resumeFrom));
         using MetricsLog metrics = MetricsLog.Open(folder);
         Console.WriteLine($"{title}: {description}");
         var run = new RunSetting(folder, job.Device, job.Evaluator, metrics,

@@ -38,6 +38,12 @@ public sealed record TrainJobSettings
 
     public int EvalContinuationTokens { get; init; } = 32;
 
+    /// <summary>Pair runs: the first this many pairs of the task folder's test.jsonl are evaluated; null: all.</summary>
+    public int? EvalPairs { get; init; }
+
+    /// <summary>Pair runs: the first this many held-out pairs are continued greedily for ROUGE-L.</summary>
+    public int RougePairs { get; init; } = new PairEvaluationOptions().RougePairs;
+
     public required DistillOptions Options { get; init; }
 
     /// <summary>Where the training sequences come from; every mode but offpolicy trains on <see cref="Tasks"/>.</summary>
@@ -56,6 +62,12 @@ public sealed record TrainJobSettings
     /// <summary>DistiLLM's schedule (distillm).</summary>
     public DistillmOptions Distillm { get; init; } = new();
 
+    /// <summary>
+    /// MiniLLM's options (minillm; null in other modes). Its student, end-of-sequence and pad ids are set by
+    /// <see cref="ResolvedMiniLlm"/> once the student and the tokenizer are known.
+    /// </summary>
+    public MiniLlmTrainerOptions? MiniLlm { get; init; }
+
     /// <summary>Whether the run trains on prompt → response pairs.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public bool OnPairs => Tasks is not null;
 
@@ -64,6 +76,15 @@ public sealed record TrainJobSettings
     {
         Distill = options, Mode = Mode, StudentFraction = StudentFraction, ReplayCapacity = ReplayCapacity, Distillm = Distillm,
     };
+
+    /// <summary>MiniLLM's options for <paramref name="student"/>: rows end at (and prompts are left-padded with) the end-of-text id <paramref name="eosId"/>, or are padded with 0 without one.</summary>
+    /// <exception cref="ArgumentException">The settings hold no MiniLLM options.</exception>
+    public MiniLlmTrainerOptions ResolvedMiniLlm(Model.GptConfig student, int? eosId) =>
+        (MiniLlm ?? throw new ArgumentException("--mode minillm needs MiniLLM's options, and these settings hold none"))
+        with { Student = student, EosId = eosId, PadId = eosId ?? 0 };
+
+    /// <summary>How a pair run evaluates the students on its held-out pairs.</summary>
+    public PairEvaluationOptions HeldOutEvaluation() => new() { MaxPairs = EvalPairs, RougePairs = RougePairs };
 
     /// <summary>
     /// The evaluation set of these settings on <paramref name="validation"/>; prompt and continuation are shortened

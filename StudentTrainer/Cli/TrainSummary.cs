@@ -7,22 +7,30 @@ namespace Distill.StudentTrainer.Cli;
 
 /// <summary>The before/after table of a train job: step 0, the distilled student and the cross-entropy baseline.</summary>
 /// <param name="Before">The evaluation at step 0 (from the metrics log when the run was resumed).</param>
-/// <param name="Pairs">The distilled run's mode figures when it trained on prompt → response pairs; null on corpus windows.</param>
+/// <param name="EvaluatedOn">What the evaluations measured on: validation text, or a pair run's held-out pairs.</param>
+/// <param name="Pairs">The distilled run's mode figures when the pair trainer trained it; null otherwise.</param>
+/// <param name="MiniLlm">The distilled run when MiniLLM trained it; null otherwise.</param>
 public sealed record TrainSummary(string Teacher, string TeacherVersion, DistillOptions Options, StudentEvaluation? Before,
-                                  DistillResult Distilled, DistillResult? Baseline, string ExportedFolder, PairDistillResult? Pairs = null)
+                                  DistillResult Distilled, DistillResult? Baseline, string ExportedFolder, string EvaluatedOn,
+                                  PairDistillResult? Pairs = null, MiniLlmRun? MiniLlm = null)
 {
+    /// <summary>The mode of a run on prompt → response pairs; null on corpus windows.</summary>
+    private TrainMode? Mode => MiniLlm is not null ? TrainMode.MiniLlm : Pairs?.Mode;
+
     private StudentEvaluation? After(DistillResult? run) => run?.Evaluations.LastOrDefault(e => e.Step == Options.Steps).Evaluation;
 
     public void Print(string runFolder)
     {
-        string method = $"{DivergenceKindNames.ToName(Options.Divergence)}, λ = {Options.Lambda}";
-        if (Pairs is not null) method = $"{TrainModeNames.ToName(Pairs.Mode)}: {method}";
-        string tokens = Pairs is null ? "tokens" : "response tokens";
+        string method = MiniLlm is { Options: var miniLlm }
+            ? $"α = {miniLlm.MiniLlm.TeacherMixAlpha}, {miniLlm.PpoEpochs} PPO epochs, lm-coef {miniLlm.MiniLlm.LmCoefficient}"
+            : $"{DivergenceKindNames.ToName(Options.Divergence)}, λ = {Options.Lambda}";
+        if (Mode is TrainMode mode) method = $"{TrainModeNames.ToName(mode)}: {method}";
+        string tokens = Mode is null ? "tokens" : "response tokens";
         var table = new Table().Title($"student after {Options.Steps} steps ({Distilled.TokensSeen:N0} {tokens}) · teacher {Teacher} {TeacherVersion}")
             .AddColumn(new TableColumn("").NoWrap()).AddColumn(new TableColumn("step 0").RightAligned())
             .AddColumn(new TableColumn($"distilled ({method})").RightAligned());
         if (Baseline is not null) table.AddColumn(new TableColumn("cross-entropy").RightAligned());
-        foreach ((string name, Func<StudentEvaluation, double?> value, string format) in Rows)
+        foreach ((string name, Func<StudentEvaluation, double?> value, string format) in Rows(heldOutPairs: Mode is not null))
             Row(name, Format(Before, value, format), run => Format(After(run), value, format));
         Row("training time (s)", "", run => run.Seconds.ToString("F0"));
         Row("eval + checkpoints (s)", "", run => run.AsideSeconds.ToString("F0"));
@@ -32,16 +40,18 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
 
         void Row(string name, string before, Func<DistillResult, string> after) =>
             table.AddRow([name, before, after(Distilled), .. Baseline is null ? Array.Empty<string>() : [after(Baseline)]]);
+        Console.WriteLine($"evaluated on {EvaluatedOn}");
         if (Pairs is not null) Console.WriteLine(DescribeSources(Pairs));
+        if (MiniLlm is not null) Console.WriteLine(MiniLlm.DescribeResult());
         Console.WriteLine($"teacher version changes during the run: {Distilled.TeacherVersionChanges}");
         Console.WriteLine($"run folder: {runFolder} (metrics.jsonl, loss.png, eval.png, summary.json, checkpoints/)");
         Console.WriteLine($"exported student: {ExportedFolder}; serve it with");
         Console.WriteLine($"  dotnet run -c Release --project TeacherServer -- --models {Path.GetDirectoryName(ExportedFolder)}");
     }
 
-    private static readonly (string Name, Func<StudentEvaluation, double?> Value, string Format)[] Rows =
+    private static (string Name, Func<StudentEvaluation, double?> Value, string Format)[] Rows(bool heldOutPairs) =>
     [
-        ("validation perplexity", e => e.ValidationPerplexity, "F2"),
+        (heldOutPairs ? "perplexity (held-out pairs)" : "validation perplexity", e => e.ValidationPerplexity, "F2"),
         ("KL(teacher ‖ student)", e => e.KlToTeacher, "F4"),
         ("top-1 agreement", e => e.TeacherTop1Agreement, "P1"),
         ("calibration error (ECE)", e => e.ExpectedCalibrationError, "F4"),
@@ -67,8 +77,9 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
     {
         teacher = Teacher,
         teacher_version = TeacherVersion,
-        mode = Pairs is null ? null : TrainModeNames.ToName(Pairs.Mode),
+        mode = Mode is TrainMode mode ? TrainModeNames.ToName(mode) : null,
         options = Options,
+        evaluated_on = EvaluatedOn,
         before = Before?.ToMetrics(),
         distilled = Describe(Distilled),
         baseline = Baseline is null ? null : Describe(Baseline),
@@ -79,6 +90,13 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
             shares = Enum.GetValues<BatchSource>().ToDictionary(source => source.ToString().ToLowerInvariant(), Pairs.Sources.Share),
             distillm_threshold = Pairs.Threshold,
             replay_buffer = Pairs.ReplayBufferCount,
+        },
+        minillm = MiniLlm is null ? null : new
+        {
+            options = MiniLlm.Options,
+            response_tokens = MiniLlm.Result.ResponseTokens,
+            lm_tokens = MiniLlm.Result.LmTokens,
+            teacher_requests = MiniLlm.Result.TeacherRequests,
         },
     };
 

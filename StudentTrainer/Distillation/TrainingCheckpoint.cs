@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Training;
@@ -74,6 +75,9 @@ public static class TrainingCheckpoint
 
     public static TrainingState ReadState(string checkpointFolder) => ReadState<TrainingState>(checkpointFolder);
 
+    /// <summary>The step of a checkpoint, whichever trainer's state record it holds (each names it <c>step</c>).</summary>
+    public static int ReadStep(string checkpointFolder) => ReadState<StepOnly>(checkpointFolder).Step;
+
     /// <summary>The state record <see cref="Save{TState}"/> wrote.</summary>
     public static TState ReadState<TState>(string checkpointFolder)
     {
@@ -87,6 +91,11 @@ public static class TrainingCheckpoint
         {
             throw new InvalidDataException($"{path} is not a training state: {e.Message}", e);
         }
+    }
+
+    private sealed record StepOnly
+    {
+        [JsonPropertyName("step")] public required int Step { get; init; }
     }
 
     /// <summary>Loads weights and optimiser state into a model and optimiser built for the same options.</summary>

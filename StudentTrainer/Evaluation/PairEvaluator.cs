@@ -60,13 +60,16 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
         if (_pairs.Length == 0) throw new ArgumentException("evaluating on pairs needs at least one pair");
         if (_pairs.Any(p => p.Prompt.Length == 0 || p.Response.Length == 0))
             throw new ArgumentException("every evaluated pair needs a prompt and a response of at least one token");
-        int longest = _pairs.Max(p => p.Prompt.Length + p.Response.Length);
-        if (teacher is not null && teacher.Model.ContextLength < longest - 1)
-            throw new ArgumentException($"the teacher's context length {teacher.Model.ContextLength} is shorter than the longest evaluated pair ({longest} tokens)");
+        int needed = TeacherContextNeeded(_pairs);
+        if (teacher is not null && teacher.Model.ContextLength < needed)
+            throw new ArgumentException($"the teacher's context length {teacher.Model.ContextLength} is shorter than the longest evaluated pair ({needed + 1} tokens)");
         _tokenizer = tokenizer;
         _device = device;
         _teacher = teacher;
     }
+
+    /// <summary>The context a teacher needs to score <paramref name="pairs"/>: each pair's inputs, all its tokens but the last.</summary>
+    public static int TeacherContextNeeded(IEnumerable<TokenizedPair> pairs) => pairs.Max(p => p.Prompt.Length + p.Response.Length) - 1;
 
     /// <summary>The evaluated pairs (at most <see cref="PairEvaluationOptions.MaxPairs"/>), in order.</summary>
     public IReadOnlyList<TokenizedPair> Pairs => _pairs;

@@ -44,7 +44,7 @@ public sealed record MiniLlmOptions
     public void Validate()
     {
         if (!(TeacherMixAlpha >= 0 && TeacherMixAlpha < 1))
-            throw new ArgumentException($"the teacher-mixed alpha must be in [0, 1), got {TeacherMixAlpha} (at 1 the student never samples)");
+            throw new ArgumentException($"--teacher-mix (the teacher-mixed alpha) must be in [0, 1), got {TeacherMixAlpha} (at 1 the student never samples)");
         if (!(PpoClip > 0) || double.IsInfinity(PpoClip))
             throw new ArgumentException($"the PPO clip must be a finite number > 0, got {PpoClip}");
         if (RewardScaling is { } scaling && (!(scaling > 0) || double.IsInfinity(scaling)))
@@ -54,6 +54,6 @@ public sealed record MiniLlmOptions
         if (!(Gamma >= 0 && Gamma <= 1))
             throw new ArgumentException($"gamma must be in [0, 1], got {Gamma}");
         if (!(LmCoefficient >= 0) || double.IsInfinity(LmCoefficient))
-            throw new ArgumentException($"the language-modelling coefficient must be a finite number ≥ 0, got {LmCoefficient}");
+            throw new ArgumentException($"--lm-coef (the language-modelling coefficient) must be a finite number ≥ 0, got {LmCoefficient}");
     }
 }

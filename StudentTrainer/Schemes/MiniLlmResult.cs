@@ -1,3 +1,4 @@
+using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
 
 namespace Distill.StudentTrainer.Schemes;
@@ -29,4 +30,9 @@ public sealed record MiniLlmResult(
     IReadOnlyList<(int Step, StudentEvaluation Evaluation)> Evaluations,
     StudentEvaluation? FinalEvaluation,
     string? CheckpointFolder,
-    bool Interrupted);
+    bool Interrupted)
+{
+    /// <summary>The figures every trainer reports, as <see cref="DistillResult"/> holds them; the response tokens are the training tokens.</summary>
+    public DistillResult AsDistillResult() => new(StepsDone, ResponseTokens, Seconds, AsideSeconds, TokensPerSecond, TeacherWaitShare,
+        TeacherVersionChanges, Losses, Evaluations, CheckpointFolder, Interrupted);
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
@@ -45,7 +44,7 @@ public sealed class TrainCommandTests(TrainCommandFixture fixture) : IClassFixtu
     public void Ctrl_c_writes_a_checkpoint_and_resume_finishes_the_run_without_repeating_a_step()
     {
         string run = NewRun("interrupted");
-        var interrupted = TrainerProcess.Run(process => SignalOnceTraining(process, run),
+        var interrupted = TrainerProcess.Run(process => TrainerProcess.SignalOnceTraining(process, run),
             fixture.TrainArguments(run, "--steps", "3000", "--no-baseline", "--eval-interval", "100000", "--checkpoint-interval", "100000"));
         Assert.True(interrupted.ExitCode == 130, interrupted.Stderr + interrupted.Stdout);
         Assert.Contains("--resume", interrupted.Stderr);
@@ -62,20 +61,6 @@ public sealed class TrainCommandTests(TrainCommandFixture fixture) : IClassFixtu
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         Assert.True(summary.RootElement.GetProperty("before").GetProperty(MetricNames.Perplexity).GetDouble() > 1,
             "the step-0 evaluation of the first session is in the resumed run's summary");
-    }
-
-    /// <summary>Sends SIGINT once the run has logged its first training record.</summary>
-    private static void SignalOnceTraining(Process process, string run)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            string metrics = Path.Combine(run, MetricsLog.FileName);
-            if (File.Exists(metrics) && File.ReadAllText(metrics).Contains($"\"kind\":\"{MetricsRecord.Train}\"")) break;
-            Thread.Sleep(50);
-        }
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
-        kill.WaitForExit();
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distill.StudentTrainer.Evaluation;
 
 namespace Distill.StudentTrainer.Tests.Cli;
 
@@ -27,6 +28,20 @@ internal static class TrainerProcess
             throw new TimeoutException("the StudentTrainer did not finish within 120 s");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Sends SIGINT once the run in <paramref name="run"/> has logged its first training record.</summary>
+    public static void SignalOnceTraining(Process process, string run)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            string metrics = Path.Combine(run, MetricsLog.FileName);
+            if (File.Exists(metrics) && File.ReadAllText(metrics).Contains($"\"kind\":\"{MetricsRecord.Train}\"")) break;
+            Thread.Sleep(50);
+        }
+        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        kill.WaitForExit();
     }
 
     /// <summary>Asserts a failed run: exit code 1 and exactly one <c>error:</c> line on stderr.</summary>
