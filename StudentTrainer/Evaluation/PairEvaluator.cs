@@ -76,8 +76,8 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
 
     /// <summary>
     /// The pairs of a JSON Lines file (<see cref="PromptResponseFile"/>), at most <paramref name="maxPairs"/>, tokenized by
-    /// <see cref="PromptResponseTokens.Tokenize"/> with the tokenizer's end-of-text id appended to each response and fitted
-    /// to <paramref name="contextLength"/> (the student's).
+    /// <see cref="PromptResponseTokens.Tokenize"/> as training reads them (no end-of-text id appended: the bundled responses
+    /// are continuations cut mid-text) and fitted to <paramref name="contextLength"/> (the student's).
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A line is not a pair, a prompt or response encodes to no tokens, or the file holds no pair.</exception>
@@ -90,7 +90,7 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
         {
             try
             {
-                return PromptResponseTokens.Tokenize(tokenizer, pair, contextLength, tokenizer.EosId);
+                return PromptResponseTokens.Tokenize(tokenizer, pair, contextLength);
             }
             catch (ArgumentException e)
             {

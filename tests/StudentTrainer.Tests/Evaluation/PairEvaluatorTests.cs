@@ -180,7 +180,7 @@ public sealed class PairEvaluatorTests : IDisposable
     }
 
     [Fact]
-    public void A_pairs_file_is_read_tokenized_with_the_end_of_text_id_and_cut_at_the_most_pairs()
+    public void A_pairs_file_is_read_tokenized_as_training_reads_it_without_an_end_of_text_id_and_cut_at_the_most_pairs()
     {
         string path = Path.Combine(_folder.Root, "pairs.jsonl");
         PromptResponseFile.Write(path, Texts);
@@ -188,8 +188,9 @@ public sealed class PairEvaluatorTests : IDisposable
 
         using PairEvaluator evaluator = PairEvaluator.FromFile(path, _tokenizer, Config.ContextLength, CPU, options: new PairEvaluationOptions { MaxPairs = 2 });
 
-        Assert.Equal(Pairs()[..2], evaluator.Pairs, (a, b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response));
-        Assert.Equal([.. _tokenizer.Encode(Texts[0].Response), _tokenizer.EosId!.Value], evaluator.Pairs[0].Response);
+        TokenizedPair[] expected = [.. Texts[..2].Select(p => PromptResponseTokens.Tokenize(_tokenizer, p, Config.ContextLength))];
+        Assert.Equal(expected, evaluator.Pairs, (a, b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response));
+        Assert.Equal(_tokenizer.Encode(Texts[0].Response), evaluator.Pairs[0].Response);
         Assert.True(evaluator.Evaluate(model).ValidationPerplexity > 1);
     }
 
