@@ -26,9 +26,19 @@ public sealed class DynamicBatchingTests : IDisposable
             new([[40]], 48, 2f),
             new([[3, 30, 33, 3]], 3, 1.25f),
         ];
-        var answers = await Task.WhenAll(requests.Select(r => TopKCalls.JsonAsync(host.Client, "mixed", r)));
+        // Merging needs the requests admitted while the first waits; on a loaded machine (other test assemblies running)
+        // a burst can arrive spread out, so three bursts are allowed to show it.
+        TopKResponse[] answers = [];
+        long runsOfBurst = 0;
+        for (var burst = 0; burst < 3; burst++)
+        {
+            runsBefore = runs.Count;
+            answers = await Task.WhenAll(requests.Select(r => TopKCalls.JsonAsync(host.Client, "mixed", r)));
+            runsOfBurst = runs.Count - runsBefore;
+            if (runsOfBurst < requests.Length) break;
+        }
 
-        Assert.True(runs.Count - runsBefore < requests.Length, $"{runs.Count - runsBefore} ORT runs for {requests.Length} concurrent requests: nothing was merged");
+        Assert.True(runsOfBurst < requests.Length, $"{runsOfBurst} ORT runs for {requests.Length} concurrent requests in each of 3 bursts: nothing was merged");
         using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "mixed", "model.onnx"));
         for (var r = 0; r < requests.Length; r++)
         {

@@ -40,8 +40,17 @@ internal static class TrainerProcess
             if (File.Exists(metrics) && File.ReadAllText(metrics).Contains($"\"kind\":\"{MetricsRecord.Train}\"")) break;
             Thread.Sleep(50);
         }
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        // A process started from a background job without job control inherits SIGINT ignored (POSIX shells do that),
+        // and no handler can catch it then; the trainer treats SIGTERM the same way, so that is sent instead there.
+        using var kill = Process.Start("kill", [IgnoresSigint(process.Id) ? "-TERM" : "-INT", process.Id.ToString()]);
         kill.WaitForExit();
+    }
+
+    /// <summary>Whether SIGINT (signal 2) is in the process's ignored-signal mask (/proc/pid/status, SigIgn).</summary>
+    private static bool IgnoresSigint(int processId)
+    {
+        string? line = File.ReadLines($"/proc/{processId}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
     }
 
     /// <summary>Asserts a failed run: exit code 1 and exactly one <c>error:</c> line on stderr.</summary>
