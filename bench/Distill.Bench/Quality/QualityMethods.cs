@@ -31,6 +31,7 @@ public static class QualityMethods
         new("akl", "adaptive KL", QualityMethodKind.TokenLevel),
         new("seqkd", "teacher-generated sequences", QualityMethodKind.Generated),
         new("gkd", "GKD, on-policy", QualityMethodKind.Generated),
+        new("onpolicy", "on-policy with λ = 1: every batch sampled from the student", QualityMethodKind.Generated),
         new("minillm", "MiniLLM, policy gradient", QualityMethodKind.Generated),
         new("distillm", "DistiLLM, adaptive student-generated outputs", QualityMethodKind.Generated),
     ];

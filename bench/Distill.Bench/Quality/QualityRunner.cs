@@ -114,7 +114,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
         string note = method switch
         {
             "distillm" => $"{sources}; final threshold {run.Threshold:F1}",
-            "gkd" => sources,
+            "gkd" or "onpolicy" => sources,
             "seqkd" => $"{run.TeacherResponses?.Pairs.Count:N0} teacher responses",
             _ => "",
         };
@@ -143,10 +143,15 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
             "akl" => (TrainMode.OffPolicy, DivergenceKind.Akl, 1.0),
             "seqkd" => (TrainMode.SeqKd, DivergenceKind.Fkl, 0.0),
             "gkd" => (TrainMode.OnPolicy, DivergenceKind.Js, 1.0),        // TRL's GKDTrainer: generalised JSD (β 0.5), lmbda 0.5
+            "onpolicy" => (TrainMode.OnPolicy, DivergenceKind.Js, 1.0),   // the same with lmbda 1: fully on-policy
             "distillm" => (TrainMode.Distillm, DivergenceKind.Srkl, 1.0), // DistiLLM: skew reverse KL, α 0.1
             _ => throw new ArgumentException($"unknown method '{method}'"),
         };
-        return new PairDistillOptions { Distill = distill with { Divergence = divergence, Lambda = lambda }, Mode = mode };
+        return new PairDistillOptions
+        {
+            Distill = distill with { Divergence = divergence, Lambda = lambda }, Mode = mode,
+            StudentFraction = method == "onpolicy" ? 1.0 : PairDistillOptions.DefaultStudentFraction,
+        };
     }
 
     private static string Finished(string? checkpoint, bool interrupted) =>

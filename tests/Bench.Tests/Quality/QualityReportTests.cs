@@ -122,6 +122,7 @@ public sealed class QualityReportTests
     {
         string report = QualityReport.Build(Setup,
         [
+            Runs.Make("onpolicy", 1, wallSeconds: 90, tokens: 10_000),
             Runs.Make("gkd", 1, wallSeconds: 30, tokens: 10_000),
             Runs.Make("gkd", 2, wallSeconds: 50, tokens: 10_000),
             Runs.Make("minillm", 1, wallSeconds: 120, tokens: 20_000),
@@ -130,7 +131,8 @@ public sealed class QualityReportTests
         ]);
 
         string speed = report[report.IndexOf("## Speed of the schemes", StringComparison.Ordinal)..];
-        double gkd = (3.0 + 5.0) / 2, minillm = 6.0, distillm = (1.0 + 2.0) / 2;
+        double onPolicy = 9.0, gkd = (3.0 + 5.0) / 2, minillm = 6.0, distillm = (1.0 + 2.0) / 2;
+        Assert.Contains($"| `onpolicy` | 1 | 9.000 | {onPolicy / distillm:F2}× |", speed);
         Assert.Contains($"| `gkd` | 2 | 4.000 ± {Math.Sqrt(2):F3} | {gkd / distillm:F2}× |", speed);
         Assert.Contains($"| `minillm` | 1 | 6.000 | {minillm / distillm:F2}× |", speed);
         Assert.Contains($"| `distillm` | 2 | 1.500 ± {Math.Sqrt(0.5):F3} | 1.00× |", speed);
