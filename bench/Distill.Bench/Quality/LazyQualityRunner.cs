@@ -14,6 +14,8 @@ public sealed class LazyQualityRunner(QualityBudget budget, string runs) : IQual
         PromptResponseFile.Read(Path.Combine("data/tasks", TaskSetFiles.Train)).Count,
         PromptResponseFile.Read(Path.Combine("data/tasks", TaskSetFiles.Test)).Count, rougePairs: 64);
 
+    public string Budget { get; } = budget.Key;
+
     public async Task<QualityResult> RunAsync(string method, int seed, CancellationToken ct)
     {
         _runner ??= await QualityRunner.CreateAsync(budget, runs, ct);

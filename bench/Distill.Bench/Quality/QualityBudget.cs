@@ -12,7 +12,7 @@ public sealed record QualityBudget
     public int PretrainSteps { get; init; } = 300;
 
     /// <summary>Optimiser steps (MiniLLM: rollouts) of every method.</summary>
-    public int Steps { get; init; } = 100;
+    public int Steps { get; init; } = 300;
 
     /// <summary>Training pairs per step (MiniLLM: prompts per rollout).</summary>
     public int BatchSize { get; init; } = 16;
@@ -27,6 +27,11 @@ public sealed record QualityBudget
 
     /// <summary>ORT threads of the auto-started teacher; the trainer uses every core.</summary>
     public int TeacherThreads { get; init; } = 1;
+
+    /// <summary>Every figure of the budget in one line: runs with different keys are not comparable and are not stored together.</summary>
+    public string Key => string.Create(CultureInfo.InvariantCulture,
+        $"pretrain {PretrainSteps} steps; {Steps} steps of {BatchSize} pairs; top-{TopK}; peak lr {PeakLearningRate:G}; " +
+        $"validation every {ValidationInterval} steps; {TeacherThreads} teacher thread(s)");
 
     public string Describe(int trainPairs, int heldOutPairs, int rougePairs) => string.Create(CultureInfo.InvariantCulture,
         $"Student: the default student (`models/default-student.json`, 1.35M parameters) pretrained with cross-entropy on the " +

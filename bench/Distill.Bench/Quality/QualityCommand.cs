@@ -22,6 +22,7 @@ public static class QualityCommand
             StoredRuns stored = store.ReadAll();
             foreach (string warning in stored.Warnings) error.WriteLine($"warning: {warning}");
             IReadOnlyList<QualityPair> pairs = QualityPlan.PairsToRun(options.Methods, options.Seeds, stored.Runs, options.Force);
+            if (pairs.Count > 0 && !options.DryRun) RequireSameBudget(store.Path, stored.Runs, runner.Budget);
             int requested = options.Methods.Count * options.Seeds.Count;
             output.WriteLine($"quality: {pairs.Count} of {requested} requested (method, seed) pairs to run" +
                              (options.Force ? " (--force)" : $", {requested - pairs.Count} already in {store.Path}"));
@@ -55,6 +56,14 @@ public static class QualityCommand
             error.WriteLine("error: cancelled; the runs that finished are stored");
             return 1;
         }
+    }
+
+    /// <exception cref="InvalidOperationException">A stored run was trained with another budget.</exception>
+    private static void RequireSameBudget(string store, IReadOnlyList<QualityResult> runs, string budget)
+    {
+        string? other = runs.Select(run => run.Budget).FirstOrDefault(stored => stored is not null && stored != budget);
+        if (other is not null)
+            throw new InvalidOperationException($"{store} holds runs of another budget ({other}) than this bench's ({budget}); pass --results <another folder>");
     }
 
     private static void WriteReport(string folder, string setup, IReadOnlyList<QualityResult> runs, TextWriter output)

@@ -14,6 +14,7 @@ namespace Distill.Bench.Quality;
 /// <param name="TokensPerSecond">Training tokens per wall-clock second.</param>
 /// <param name="FinishedAt">When the run finished.</param>
 /// <param name="Note">Free text about the run (may be empty).</param>
+/// <param name="Budget">The <see cref="QualityBudget.Key"/> the run was trained with (absent in runs stored before it was recorded).</param>
 public sealed record QualityResult(
     string Method,
     int Seed,
@@ -27,7 +28,8 @@ public sealed record QualityResult(
     long TrainingTokens,
     double TokensPerSecond,
     DateTimeOffset FinishedAt,
-    string Note)
+    string Note,
+    string? Budget = null)
 {
     public QualityPair Pair => new(Method, Seed);
 }

@@ -47,6 +47,8 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
 
     public string Setup { get; }
 
+    public string Budget => _budget.Key;
+
     /// <summary>Pretrains the student (or reuses the one a run with the same budget left in <paramref name="runs"/>) and starts the teacher.</summary>
     public static async Task<QualityRunner> CreateAsync(QualityBudget budget, string runs, CancellationToken ct)
     {
@@ -90,7 +92,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
         StudentEvaluation evaluation = _evaluator.Evaluate(model);
         return new QualityResult(method, seed, evaluation.ValidationPerplexity, evaluation.KlToTeacher ?? double.NaN,
             evaluation.TeacherTop1Agreement ?? double.NaN, evaluation.ExpectedCalibrationError, evaluation.RougeLReference ?? double.NaN,
-            evaluation.RougeLTeacher ?? double.NaN, seconds, tokens, tokens / seconds, DateTimeOffset.Now, note);
+            evaluation.RougeLTeacher ?? double.NaN, seconds, tokens, tokens / seconds, DateTimeOffset.Now, note, Budget);
     }
 
     private (string Checkpoint, long Tokens, string Note) Train(string method, int seed, string folder, ITrainingReporter reporter, CancellationToken ct)

@@ -127,9 +127,38 @@ public sealed class QualityCommandTests : IDisposable
         Assert.Empty(Store.ReadAll().Runs);
     }
 
+    [Fact]
+    public async Task A_store_of_another_budget_is_refused_and_left_as_it_is()
+    {
+        Store.Append(Runs.Make("kd", 1, budget: "100 steps of 16 pairs"));
+        string before = File.ReadAllText(Store.Path);
+        var runner = new FakeQualityRunner();
+
+        int exit = await Run(runner, "--methods", "kd", "--seeds", "1,2");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(runner.Calls);
+        string error = Assert.Single(_error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("100 steps of 16 pairs", error);
+        Assert.Contains(FakeQualityRunner.BudgetKey, error);
+        Assert.Equal(before, File.ReadAllText(Store.Path));
+    }
+
+    [Fact]
+    public async Task Runs_stored_before_budgets_were_recorded_are_accepted()
+    {
+        Store.Append(Runs.Make("kd", 1, budget: null));
+        var runner = new FakeQualityRunner();
+
+        Assert.Equal(0, await Run(runner, "--methods", "kd", "--seeds", "1,2"));
+        Assert.Equal([new("kd", 2)], runner.Calls);
+    }
+
     private sealed class WrongPairRunner : IQualityRunner
     {
         public string Setup => "";
+
+        public string Budget => FakeQualityRunner.BudgetKey;
 
         public Task<QualityResult> RunAsync(string method, int seed, CancellationToken ct) => Task.FromResult(Runs.Make("sft", seed));
     }

@@ -10,9 +10,9 @@ internal static class Runs
     public static QualityResult Make(
         string method, int seed, double perplexity = 100, double kl = 0.5, double top1 = 0.5, double ece = 0.01,
         double rougeReference = 0.1, double rougeTeacher = 0.4, double wallSeconds = 300, long tokens = 1_200_000,
-        double tokensPerSecond = 4000, string note = "") =>
+        double tokensPerSecond = 4000, string note = "", string? budget = FakeQualityRunner.BudgetKey) =>
         new(method, seed, perplexity, kl, top1, ece, rougeReference, rougeTeacher, wallSeconds, tokens, tokensPerSecond,
-            Finished.AddMinutes(seed), note);
+            Finished.AddMinutes(seed), note, budget);
 
     /// <summary>The trimmed cells of the table row of <paramref name="method"/>: method, n, seeds, then the figures.</summary>
     public static string[] Row(string report, string method)
@@ -38,7 +38,11 @@ internal sealed class FakeQualityRunner : IQualityRunner
     /// <summary>Throws this when asked for this pair, as a failed or killed run would.</summary>
     public QualityPair? FailOn { get; init; }
 
+    public const string BudgetKey = "10 steps of 2 pairs";
+
     public string Setup => "Student: test; teacher: test; budget: 10 steps; data: none.";
+
+    public string Budget => BudgetKey;
 
     public Task<QualityResult> RunAsync(string method, int seed, CancellationToken ct)
     {
