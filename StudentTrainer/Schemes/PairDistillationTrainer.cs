@@ -40,8 +40,9 @@ public sealed record PairBatchReport(int Step, int MicroBatch, BatchSource Sourc
 /// onpolicy (GKD: per batch, student samples with probability λ, else gold) and distillm (DistiLLM's adaptive
 /// schedule: student samples pushed into a replay buffer, replays from it, or gold). The objective is the corpus
 /// trainer's, (1 − λ)·CE + λ·D, with CE on the same batch's response tokens, gold or sampled. The teacher's top-k of gold
-/// batches is prefetched; that of sampled batches is asked once they are sampled. Every random choice of step n comes
-/// from a generator seeded by (seed, n), so a resumed run repeats the uninterrupted one exactly. With gradient
+/// batches is prefetched in every mode (a batch's source is decided by a draw of its own, known ahead); that of sampled
+/// batches is asked once they are sampled. Every other random choice of step n comes from a generator seeded by
+/// (seed, n), so a resumed run repeats the uninterrupted one exactly. With gradient
 /// accumulation each micro-batch is chosen on its own, and the samples a step generates enter the buffer after it.
 /// </summary>
 public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainingReporter reporter)
@@ -78,12 +79,12 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
         var buffer = new ReplayBuffer<TokenizedPair>(options.ReplayCapacity, resumed?.ReplayBuffer ?? []);
         BatchSourceCounts sources = resumed?.Sources ?? BatchSourceCounts.None;
 
-        bool prefetch = distill.UsesTeacher && options.Mode is TrainMode.OffPolicy or TrainMode.SeqKd;
-        using var prefetcher = prefetch
+        var draws = new BatchSourceDraws(distill.Seed);
+        using var prefetcher = distill.UsesTeacher
             ? new TeacherPrefetcher(context.Teacher!, n => PromptResponseBatch.InputRows(GoldBatch(n)), distill.TopK, (float)distill.Temperature,
-                distill.PrefetchDepth, (long)distill.Steps * accumulation)
+                distill.PrefetchDepth, (long)distill.Steps * accumulation, options.Mode is TrainMode.OffPolicy or TrainMode.SeqKd ? null : IsGold)
             : null;
-        var asking = new Stopwatch();                  // waiting for the top-k of batches that could not be prefetched
+        var asking = new Stopwatch();                  // waiting for the top-k of sampled batches, which cannot be prefetched
         prefetcher?.Request((long)loop.StartStep * accumulation);
         DistillResult result = loop.Run(TrainStep, new TrainingHooks(
             AfterEvaluation: ObserveValidationLoss,
@@ -104,7 +105,7 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
             for (int micro = 0; micro < accumulation; micro++)
             {
                 long batchIndex = (long)step * accumulation + micro;
-                (BatchSource source, IReadOnlyList<TokenizedPair> batchPairs) = Choose(step, batchIndex, random);
+                (BatchSource source, IReadOnlyList<TokenizedPair> batchPairs) = Choose(batchIndex, random);
                 context.OnBatch?.Invoke(new PairBatchReport(step, micro, source, batchPairs,
                     distillm ? schedule.Threshold : null, distillm ? buffer.Count : null));
                 if (distillm && source == BatchSource.Generate) generated.AddRange(batchPairs);
@@ -113,7 +114,7 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
                 PromptResponseBatch batch = PromptResponseBatch.Build(batchPairs, device);
                 int length = (int)batch.Inputs.shape[1];
                 using TeacherTargets? teacher = !distill.UsesTeacher ? null
-                    : source == BatchSource.Gold && prefetcher is not null ? Answer(prefetcher.Take(batchIndex, run.Stop), length)
+                    : source == BatchSource.Gold ? Answer(prefetcher!.Take(batchIndex, run.Stop), length)
                     : Ask(batchPairs, length);
                 (Tensor loss, Tensor crossEntropy, Tensor divergence) = DistillationStep.Loss(model, batch.Inputs, batch.Targets, batch.Mask,
                     teacher?.To(device), distill);
@@ -127,14 +128,25 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
             return new StepOutcome(loop.IsLogStep(step) ? StepLosses.Mean(sums, accumulation) : null, tokens, StepMetrics());
         }
 
-        (BatchSource, IReadOnlyList<TokenizedPair>) Choose(int step, long batchIndex, Random random)
+        BatchSource SourceOf(long batchIndex, bool bufferFull)
         {
-            BatchSource source = options.Mode switch
+            int step = (int)(batchIndex / accumulation);
+            return options.Mode switch
             {
-                TrainMode.OnPolicy => mixer.Decide(random),
-                TrainMode.Distillm => schedule.Decide(step + 1, distill.Steps, random, buffer.IsFull), // DistiLLM counts steps from 1
+                TrainMode.OnPolicy => mixer.Decide(draws.For(batchIndex)),
+                TrainMode.Distillm => schedule.Decide(step + 1, distill.Steps, draws.For(batchIndex), bufferFull), // DistiLLM counts steps from 1
                 _ => BatchSource.Gold,
             };
+        }
+
+        // Whether a batch will be gold, by the schedule as it stands: DistiLLM's τ only rises, so a batch this calls gold
+        // may turn out sampled (its prefetched answer is dropped), never the other way round; the buffer decides only
+        // between generating and replaying.
+        bool IsGold(long batchIndex) => SourceOf(batchIndex, bufferFull: true) == BatchSource.Gold;
+
+        (BatchSource, IReadOnlyList<TokenizedPair>) Choose(long batchIndex, Random random)
+        {
+            BatchSource source = SourceOf(batchIndex, buffer.IsFull);
             return source switch
             {
                 BatchSource.Generate => (source, Sample(GoldBatch(batchIndex), random.Next())),

@@ -35,7 +35,8 @@ public sealed class PairTrainCommandTests(TrainCommandFixture fixture) : IClassF
         Assert.Equal("distillm", root.GetProperty("mode").GetString());
         Assert.Equal("Srkl", root.GetProperty("options").GetProperty("Divergence").GetString());        // DistiLLM's best by default
         Assert.Equal(12, root.GetProperty("distilled").GetProperty("steps").GetInt32());
-        Assert.Equal(12L * 4 * 8, root.GetProperty("distilled").GetProperty("tokens").GetInt64());    // response tokens only
+        // response tokens only, at most 8 per pair (a student sample may stop at EOS); with the prompts it would pass 384
+        Assert.InRange(root.GetProperty("distilled").GetProperty("tokens").GetInt64(), 12L * 4, 12L * 4 * 8);
         JsonElement counts = root.GetProperty("batch_sources").GetProperty("counts");
         long[] sources = [counts.GetProperty("gold").GetInt64(), counts.GetProperty("generate").GetInt64(), counts.GetProperty("replay").GetInt64()];
         Assert.Equal(12, sources.Sum());

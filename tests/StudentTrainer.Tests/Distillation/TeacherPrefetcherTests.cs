@@ -44,6 +44,33 @@ public sealed class TeacherPrefetcherTests
         teacher.Answer(3);
     }
 
+    [Fact]
+    public async Task With_a_filter_only_the_batches_it_names_are_asked_ahead_and_passed_over_ones_are_dropped()
+    {
+        var teacher = new GatedTeacher();
+        using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 1, endBatch: 10,
+            wanted: n => n % 2 == 0);
+        prefetcher.Request(0);
+        Assert.True(teacher.WaitForAsked(1));
+        teacher.Answer(0);
+        Assert.True(teacher.WaitForAsked(2));
+        Assert.Equal(100, prefetcher.Take(0).Sequences[0].Ids[0]);
+        Thread.Sleep(100);
+        Assert.Equal([0, 2], teacher.Asked);             // 1 is not named: not asked ahead
+
+        Task<TopKResult> unnamed = Task.Run(() => prefetcher.Take(3)); // 2 is passed over and dropped; 3 is asked when taken
+        Assert.True(teacher.WaitForAsked(4));
+        teacher.Answer(3);
+        Assert.Equal(103, (await unnamed).Sequences[0].Ids[0]);
+        teacher.Answer(4);
+        Assert.True(teacher.WaitForAsked(5));
+        Assert.Equal([0, 2, 3, 4, 6], teacher.Asked.Order());
+        Assert.Equal(104, prefetcher.Take(4).Sequences[0].Ids[0]);
+        Thread.Sleep(100);
+        Assert.Equal(5, teacher.Asked.Count);            // 4 came from its prefetch, 6 is still in flight
+        teacher.Answer(6);
+    }
+
     /// <summary>A teacher whose answers are released one by one by the test; answer n has id 100 + n.</summary>
     private sealed class GatedTeacher : ITeacher
     {

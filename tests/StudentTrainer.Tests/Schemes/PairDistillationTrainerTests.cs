@@ -1,8 +1,10 @@
+using Distill.Shared.Wire;
 using Distill.StudentTrainer.Data;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Schemes;
+using Distill.StudentTrainer.Teacher;
 using Distill.StudentTrainer.Tests.Distillation;
 using Distill.StudentTrainer.Tests.Training;
 using static TorchSharp.torch;
@@ -43,10 +45,12 @@ public sealed class PairDistillationTrainerTests : IDisposable
 
     private PairDistillResult Run(PairDistillOptions options, LocalGptTeacher? teacher, string folder, LossRecorder? reporter = null,
         List<PairBatchReport>? batches = null, Func<Gpt, int, double>? validationLoss = null, string? resumeFrom = null,
-        CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null) =>
+        CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null, ITeacher? teacherOverride = null,
+        Action<PairBatchReport>? onBatch = null) =>
         new PairDistillationTrainer(options, reporter ?? new LossRecorder()) { LogInterval = 1 }.Run(new PairRunContext(
-            train ?? Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop), teacher,
-            Validation: Pairs(4, 3), ValidationLoss: validationLoss, OnBatch: batches is null ? null : batches.Add));
+            train ?? Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop),
+            teacherOverride ?? teacher, Validation: Pairs(4, 3), ValidationLoss: validationLoss,
+            OnBatch: batches is null && onBatch is null ? null : b => { batches?.Add(b); onBatch?.Invoke(b); }));
 
     private static bool Same(TokenizedPair a, TokenizedPair b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response);
 
@@ -146,6 +150,67 @@ public sealed class PairDistillationTrainerTests : IDisposable
             Assert.All(batch.Pairs, pair => Assert.Equal(ResponseTokens, pair.Response.Length));
         if (generated > 0)
             Assert.Contains(batches.Where(b => b.Source == BatchSource.Generate).SelectMany(b => b.Pairs), pair => !gold.Any(g => Same(g, pair)));
+    }
+
+    [Fact]
+    public void Onpolicy_asks_the_top_k_of_gold_batches_ahead_and_that_of_sampled_ones_once_they_are_sampled()
+    {
+        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        var teacher = new RecordingTeacher(new LocalGptTeacher(teacherModel));
+        var batches = new List<PairBatchReport>();
+        var goldAskedAhead = new List<bool>();
+        const int steps = 30;
+        Run(Options(TrainMode.OnPolicy, steps) with { StudentFraction = 0.5 }, null, "onpolicy-prefetch", batches: batches, teacherOverride: teacher,
+            onBatch: b =>
+            {
+                // The trainer waits here, before it asks for this batch: a gold one must have been asked already.
+                if (b.Source == BatchSource.Gold) goldAskedAhead.Add(teacher.WaitForAsked(RecordingTeacher.Key(PromptResponseBatch.InputRows(b.Pairs))));
+            });
+
+        Assert.Equal(steps, teacher.Asked.Count);                            // every batch once: no gold guess was wrong
+        Assert.NotEmpty(goldAskedAhead);
+        Assert.All(goldAskedAhead, Assert.True);
+        Assert.All(batches.Where(b => b.Source == BatchSource.Generate),
+            b => Assert.Single(teacher.Asked, RecordingTeacher.Key(PromptResponseBatch.InputRows(b.Pairs))));
+        Assert.Contains(batches, b => b.Source == BatchSource.Generate);
+    }
+
+    /// <summary>Keeps the rows of every top-k request and lets a test wait for one.</summary>
+    private sealed class RecordingTeacher(LocalGptTeacher inner) : ITeacher
+    {
+        private readonly List<string> _asked = [];
+
+        public List<string> Asked { get { lock (_asked) return [.. _asked]; } }
+
+        public static string Key(int[][] rows) => string.Join("|", rows.Select(r => string.Join(",", r)));
+
+        public bool WaitForAsked(string key)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            lock (_asked)
+            {
+                while (!_asked.Contains(key))
+                {
+                    TimeSpan left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero || !Monitor.Wait(_asked, left)) return _asked.Contains(key);
+                }
+                return true;
+            }
+        }
+
+        public ModelInfo Model => inner.Model;
+
+        public Task<TopKResult> TopKAsync(TopKRequest request, CancellationToken ct)
+        {
+            lock (_asked)
+            {
+                _asked.Add(Key(request.Sequences));
+                Monitor.PulseAll(_asked);
+            }
+            return inner.TopKAsync(request, ct);
+        }
+
+        public Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken ct) => inner.GenerateAsync(request, ct);
     }
 
     [Fact]
