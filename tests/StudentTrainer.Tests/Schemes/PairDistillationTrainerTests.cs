@@ -43,13 +43,12 @@ public sealed class PairDistillationTrainerTests : IDisposable
         ReplayCapacity = 4,
     };
 
-    private PairDistillResult Run(PairDistillOptions options, LocalGptTeacher? teacher, string folder, LossRecorder? reporter = null,
+    private PairDistillResult Run(PairDistillOptions options, ITeacher? teacher, string folder, LossRecorder? reporter = null,
         List<PairBatchReport>? batches = null, Func<Gpt, int, double>? validationLoss = null, string? resumeFrom = null,
-        CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null, ITeacher? teacherOverride = null,
-        Action<PairBatchReport>? onBatch = null) =>
+        CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null, Action<PairBatchReport>? onBatch = null) =>
         new PairDistillationTrainer(options, reporter ?? new LossRecorder()) { LogInterval = 1 }.Run(new PairRunContext(
             train ?? Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop),
-            teacherOverride ?? teacher, Validation: Pairs(4, 3), ValidationLoss: validationLoss,
+            teacher, Validation: Pairs(4, 3), ValidationLoss: validationLoss,
             OnBatch: batches is null && onBatch is null ? null : b => { batches?.Add(b); onBatch?.Invoke(b); }));
 
     private static bool Same(TokenizedPair a, TokenizedPair b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response);
@@ -160,7 +159,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
         var batches = new List<PairBatchReport>();
         var goldAskedAhead = new List<bool>();
         const int steps = 30;
-        Run(Options(TrainMode.OnPolicy, steps) with { StudentFraction = 0.5 }, null, "onpolicy-prefetch", batches: batches, teacherOverride: teacher,
+        Run(Options(TrainMode.OnPolicy, steps) with { StudentFraction = 0.5 }, teacher, "onpolicy-prefetch", batches: batches,
             onBatch: b =>
             {
                 // The trainer waits here, before it asks for this batch: a gold one must have been asked already.
