@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Distill.Shared.Native;
 using Distill.StudentTrainer.Cli;
+
+MallocTuning.Apply();
 
 var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export GPT students");
 root.Subcommands.Add(TrainTokenizerCommand.Create());

@@ -1,3 +1,4 @@
+using Distill.Shared.Native;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Api;
 using Distill.TeacherServer.Hosting;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Prometheus;
 
+MallocTuning.Apply();
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, CommandLineSwitches.Map);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])

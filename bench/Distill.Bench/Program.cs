@@ -1,5 +1,6 @@
 using Distill.Bench.Quality;
 using Distill.Bench.Server;
+using Distill.Shared.Native;
 
 namespace Distill.Bench;
 
@@ -8,6 +9,7 @@ public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        MallocTuning.Apply();
         string mode = args.Length > 0 ? args[0] : "";
         switch (mode)
         {
