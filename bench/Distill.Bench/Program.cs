@@ -9,11 +9,12 @@ public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        MallocTuning.Apply();
+        MallocTuningOutcome malloc = MallocTuning.Apply();
         string mode = args.Length > 0 ? args[0] : "";
         switch (mode)
         {
             case "training-speed":
+                Console.WriteLine($"malloc tuning: {malloc}");
                 TrainingSpeedBench.Run(args[1..]);
                 return 0;
             case "server":
@@ -22,12 +23,15 @@ public static class BenchProgram
                 return await FloodBenchmark.RunAsync(args[1..]);
             case "incremental":
                 return await IncrementalBenchmark.RunAsync(args[1..]);
+            case "malloc-tuning":
+                return await Training.MallocTuningBench.RunAsync(args[1..]);
             case "prefetch":
                 return await Training.PrefetchBenchmark.RunAsync(args[1..]);
             case "quality":
                 return await RunQualityAsync(args[1..]);
             default:
-                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, server, flood, incremental, prefetch, quality");
+                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, malloc-tuning, server, flood, incremental, prefetch, quality");
+                Console.Error.WriteLine("  malloc-tuning [--rounds 2]   training-speed with glibc's default malloc and with the project's tuning");
                 Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 3] [--rounds 3] [--clients 16] [--threads 0] [--batch-tokens N]");
                 Console.Error.WriteLine("  flood [--model <folder>] [--server <Distill.TeacherServer.dll>] [--heap-limit 1610612736] [--clients 24] [--batch 64] [--length 256] [--k 256] [--json-clients 4] [--huge-sequences 8000] [--idle-uploads 40] [--work-budget N] [--body-budget N]");
                 Console.Error.WriteLine("  incremental [--model models/austen-gpt] [--batch 8] [--prompt 64] [--steps 128] [--k 64] [--rounds 3] [--threads 0]");
