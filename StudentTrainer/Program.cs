@@ -2,7 +2,7 @@ using System.CommandLine;
 using Distill.Shared.Native;
 using Distill.StudentTrainer.Cli;
 
-MallocTuning.Apply();
+MallocTuning.Apply(typeof(Program).Assembly);
 
 var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export GPT students");
 root.Subcommands.Add(TrainTokenizerCommand.Create());

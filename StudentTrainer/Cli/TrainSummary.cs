@@ -1,3 +1,4 @@
+using Distill.Shared.Native;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Evaluation;
 using Distill.StudentTrainer.Schemes;
@@ -84,6 +85,7 @@ public sealed record TrainSummary(string Teacher, string TeacherVersion, Distill
         distilled = Describe(Distilled),
         baseline = Baseline is null ? null : Describe(Baseline),
         exported = ExportedFolder,
+        malloc_tuning = MallocTuning.Outcome.ToString(),
         batch_sources = Pairs is null ? null : new
         {
             counts = Pairs.Sources,

@@ -9,7 +9,7 @@ public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        MallocTuningOutcome malloc = MallocTuning.Apply();
+        MallocTuningOutcome malloc = MallocTuning.Apply(typeof(BenchProgram).Assembly);
         string mode = args.Length > 0 ? args[0] : "";
         switch (mode)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using Distill.Shared.Native;
 
 namespace Distill.Bench.Training;
 
@@ -49,7 +50,9 @@ public static class MallocTuningBench
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         }
         start.ArgumentList.Add("training-speed");
-        start.Environment["DISTILL_MALLOC_TUNING"] = tuned ? "on" : "off";
+        // This bench's own process runs tuned; the children start from glibc's defaults and tune themselves or not.
+        foreach ((string name, _) in MallocTuning.Settings) start.Environment.Remove(name);
+        start.Environment[MallocTuning.SwitchVariable] = tuned ? "on" : "off";
         using Process process = Process.Start(start)!;
         Task<string> error = process.StandardError.ReadToEndAsync();
         string output = await process.StandardOutput.ReadToEndAsync();

@@ -22,6 +22,7 @@ public sealed class TrainCommandTests(TrainCommandFixture fixture) : IClassFixtu
         using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
         JsonElement distilled = summary.RootElement.GetProperty("distilled");
         Assert.Equal(12, distilled.GetProperty("steps").GetInt32());
+        Assert.Equal("Applied", summary.RootElement.GetProperty("malloc_tuning").GetString());
         Assert.Equal(12L * 4 * 24, distilled.GetProperty("tokens").GetInt64());
         Assert.True(distilled.GetProperty("final").GetProperty(MetricNames.TeacherKl).GetDouble() > 0);
         Assert.True(summary.RootElement.GetProperty("baseline").GetProperty("final").GetProperty(MetricNames.Perplexity).GetDouble() > 1);
