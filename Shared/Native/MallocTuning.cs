@@ -30,6 +30,8 @@ public enum MallocTuningOutcome
 /// glibc reads the arena count only from the environment at start, so the process restarts itself once (execve: the
 /// same pid, arguments, streams and signal handling) with the settings in its environment.
 /// The price is that the process keeps its peak heap until it exits, like a GPU caching allocator does.
+/// Only the trainer and the bench use it: TeacherServer's ONNX Runtime allocates from its own arena and measured no
+/// gain, so the processes they start get glibc's defaults back (<see cref="ForgetSettings"/>).
 /// </summary>
 public static class MallocTuning
 {
@@ -134,6 +136,22 @@ public static class MallocTuning
         }
         variables[SwitchVariable] = AppliedMarker;
         return variables.Select(v => $"{v.Key}={v.Value}").ToArray();
+    }
+
+    /// <summary>
+    /// Removes the settings and the marker from a child process's environment, so that it starts with glibc's defaults
+    /// and decides for itself (an explicit DISTILL_MALLOC_TUNING=off is kept).
+    /// </summary>
+    public static void ForgetSettings(IDictionary<string, string?> environment)
+    {
+        if (environment.TryGetValue(SwitchVariable, out string? choice) && choice == AppliedMarker)
+        {
+            foreach ((string name, _) in Settings)
+            {
+                environment.Remove(name);
+            }
+            environment.Remove(SwitchVariable);
+        }
     }
 
     /// <summary>The fallback: mallopt for what it can still change (no mmap, trim and top pad; not the arena count).</summary>

@@ -1,3 +1,4 @@
+using Distill.Shared.Native;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -96,6 +97,7 @@ public sealed class TeacherServerProcess : IAsyncDisposable
         foreach (var argument in Arguments()) start.ArgumentList.Add(argument);
         // Without this every host watches appsettings.json: one inotify instance each, from a small per-user budget.
         start.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
+        MallocTuning.ForgetSettings(start.Environment);
         log.WriteLine($"=== {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss.fff} starting: {start.FileName} {string.Join(' ', start.ArgumentList)}");
 
         var started = new Process { StartInfo = start };

@@ -9,7 +9,9 @@ namespace Distill.TeacherServer.Caching;
 /// Runs a batch of rows through the session reusing cached prefixes: each row runs only the positions after the longest
 /// cached prefix it may use (no longer than its first answered position), rows with different cached lengths share
 /// one run, and the run's keys and values are cached for the rows that follow. Without a cache, or for a model
-/// without a float32 KV cache, rows run whole.
+/// without a float32 KV cache, rows run whole. A run whose rows all ask from position 0 (whole-sequence answers, as
+/// token-level distillation asks for windows it never extends) is neither looked up nor kept: fetching and caching its
+/// keys and values cost 13 % of the server's throughput on 16 × 256 batches at k = 256 and no client reused them.
 /// </summary>
 public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? cache, string modelName)
 {
@@ -19,7 +21,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
     /// <returns>The run's output and, per row, how many leading positions came from the cache (output index j is position pastLength + j).</returns>
     public (TeacherBatchOutput Output, int[] PastLengths) Run(IReadOnlyList<(int[] Tokens, int Start)> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits)
     {
-        if (!caching)
+        if (!caching || rows.All(r => r.Start == 0))
         {
             return (session.Run(rows.Select(r => r.Tokens).ToArray(), temperatures, k, wantLastLogits), new int[rows.Count]);
         }

@@ -31,7 +31,7 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         await host.WaitForModelAsync(model);
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
 
-        await AssertIncrementalEqualsFullAsync(host, model, [A], start: 0);       // fills the cache with A
+        await AssertIncrementalEqualsFullAsync(host, model, [A], start: A.Length - 1); // fills the cache with A
         var before = hitPositions.Value;
         int[] longerA = [.. A, 7, 9, 11];
         await AssertIncrementalEqualsFullAsync(host, model, [longerA], start: A.Length);
@@ -52,7 +52,7 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         const string model = "inc-mixed";
         using var host = Serve(model);
         await host.WaitForModelAsync(model);
-        await AssertIncrementalEqualsFullAsync(host, model, [A], start: 0);
+        await AssertIncrementalEqualsFullAsync(host, model, [A], start: A.Length - 1);
         var hits = TeacherMetrics.PrefixCacheHits.WithLabels(model).Value;
         var misses = TeacherMetrics.PrefixCacheMisses.WithLabels(model).Value;
         var runs = TeacherMetrics.BatchRows.WithLabels(model).Count;
@@ -78,7 +78,7 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
         List<int>[] rows = [[.. Tokens(4, first)], [.. Tokens(5, second)], [.. Tokens(6, third)]];
         var random = new Random(9);
-        await IncrementalAsync(host, model, rows.Select(r => r.ToArray()).ToArray(), start: 0);
+        await IncrementalAsync(host, model, rows.Select(r => r.ToArray()).ToArray(), start: rows.Min(r => r.Count) - 1);
         for (var step = 0; step < 12; step++)
         {
             foreach (var row in rows)
@@ -107,10 +107,10 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
         var evictedBefore = evictions.Value;
 
-        await IncrementalAsync(host, model, [A], start: 0);
+        await IncrementalAsync(host, model, [A], start: A.Length - 1);
         for (var i = 0; i < 40; i++)
         {
-            await IncrementalAsync(host, model, [Tokens(100 + i, 20)], start: 0);
+            await IncrementalAsync(host, model, [Tokens(100 + i, 20)], start: 19);
             Assert.InRange(bytes.Value, 0, budget);
         }
         Assert.True(evictions.Value - evictedBefore >= 38, $"{evictions.Value - evictedBefore} evictions");
@@ -118,6 +118,27 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         var before = hitPositions.Value;
         await AssertIncrementalEqualsFullAsync(host, model, [[.. A, 5]], start: A.Length, fullFirst: false);
         Assert.Equal(0, hitPositions.Value - before);                              // A was evicted: recomputed
+    }
+
+    [Fact]
+    public async Task Whole_sequence_requests_neither_fill_the_cache_nor_look_it_up()
+    {
+        const string model = "inc-whole";
+        using var host = Serve(model);
+        await host.WaitForModelAsync(model);
+        var bytes = TeacherMetrics.PrefixCacheBytes.WithLabels(model);
+        var hits = TeacherMetrics.PrefixCacheHits.WithLabels(model);
+        var misses = TeacherMetrics.PrefixCacheMisses.WithLabels(model);
+
+        await IncrementalAsync(host, model, [A, B], start: 0);
+        Assert.Equal(0, bytes.Value);
+
+        var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model).Value;
+        await AssertIncrementalEqualsFullAsync(host, model, [[.. A, 5]], start: A.Length, fullFirst: false);
+        Assert.Equal(0, TeacherMetrics.PrefixCacheHitPositions.WithLabels(model).Value - hitPositions);
+        Assert.Equal(0, hits.Value);
+        Assert.Equal(1, misses.Value);
+        Assert.True(bytes.Value > 0, "a request from a start > 0 is kept for the requests that continue it");
     }
 
     [Fact]
@@ -244,7 +265,7 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
 
     /// <summary>
     /// Asks from <paramref name="start"/> and compares with the same positions of a full (start 0) answer, asked for
-    /// first or after (a full request never uses the cache, but it fills it).
+    /// first or after (a full request neither uses the cache nor fills it).
     /// </summary>
     private static async Task<TopKResult> AssertIncrementalEqualsFullAsync(TeacherHost host, string model, int[][] sequences, int start, bool fullFirst = true)
     {

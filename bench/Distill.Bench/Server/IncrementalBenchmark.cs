@@ -11,7 +11,8 @@ namespace Distill.Bench.Server;
 /// MiniLLM's access pattern on the default teacher: the next-token top-k after every token of a continuation of a
 /// batch of prompts. Three ways, interleaved over rounds, each as a ratio to one full-sequence pass over the final
 /// sequences: recomputing the whole prefix at every step (a server without a prefix cache, asked for the last
-/// position), incrementally with the prefix cache, and the pass itself. Also the bytes per position of the encodings.
+/// position), incrementally with the prefix cache, and the pass itself, after untimed warm-up rounds of all three (the
+/// first round also times JIT compilation and the growth of ORT's arena). Also the bytes per position of the encodings.
 /// </summary>
 public static class IncrementalBenchmark
 {
@@ -20,10 +21,11 @@ public static class IncrementalBenchmark
         var flags = new BenchFlags(args);
         var model = flags.Text("model") ?? "models/austen-gpt";
         int batch = flags.Int("batch", 8), promptLength = flags.Int("prompt", 64), steps = flags.Int("steps", 128), k = flags.Int("k", 64);
-        int rounds = flags.Int("rounds", 3), threads = flags.Int("threads", 0);
+        int rounds = flags.Int("rounds", 3), warmup = flags.Int("warmup", 1), threads = flags.Int("threads", 0);
         flags.RequireAllRead();
 
-        var sequences = TestSplitSequences(model, batch, promptLength + steps);
+        var roundSequences = TestSplitSequences(model, batch, promptLength + steps, warmup + rounds);
+        var sequences = roundSequences[^1];
         var modelsFolder = Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(model))!);
         var name = Path.GetFileName(Path.GetFullPath(model));
         string[] common = ["--threads", threads.ToString(CultureInfo.InvariantCulture)];
@@ -31,16 +33,24 @@ public static class IncrementalBenchmark
         await using var uncached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--prefix-cache-bytes", "0"]);
         await Task.WhenAll(cached.WaitReadyAsync(), uncached.WaitReadyAsync());
         Console.WriteLine($"incremental: {name}, {batch} prompts of {promptLength} tokens (test split), next-token top-{k} after each of {steps} continuation tokens; " +
-                          $"ORT threads {(threads == 0 ? "ORT's choice" : threads)}; {rounds} rounds, medians");
+                          $"ORT threads {(threads == 0 ? "ORT's choice" : threads)}; {warmup} untimed warm-up round(s) (JIT, ORT's arena), then {rounds} rounds, medians");
+        for (var round = 0; round < warmup; round++)
+        {
+            await PostAsync(uncached.Client, name, new TopKRequest(roundSequences[round], k, 1f));
+            await StepsAsync(uncached.Client, name, roundSequences[round], promptLength, k);
+            await StepsAsync(cached.Client, name, roundSequences[round], promptLength, k);
+        }
 
         var onePass = new List<double>();
         var recompute = new List<double>();
         var incremental = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
-            onePass.Add(await TimeAsync(() => PostAsync(uncached.Client, name, new TopKRequest(sequences, k, 1f))));
-            recompute.Add(await TimeAsync(() => StepsAsync(uncached.Client, name, sequences, promptLength, k)));
-            incremental.Add(await TimeAsync(() => StepsAsync(cached.Client, name, sequences, promptLength, k)));
+            // Text no earlier round used: the prompts miss the cache and run whole, as a new rollout's do.
+            var text = roundSequences[warmup + round];
+            incremental.Add(await TimeAsync(() => StepsAsync(cached.Client, name, text, promptLength, k)));
+            onePass.Add(await TimeAsync(() => PostAsync(uncached.Client, name, new TopKRequest(text, k, 1f))));
+            recompute.Add(await TimeAsync(() => StepsAsync(uncached.Client, name, text, promptLength, k)));
             Console.WriteLine($"  round {round + 1}: one pass {onePass[^1] * 1000:N0} ms, full recompute per step {recompute[^1]:N2} s, incremental {incremental[^1]:N2} s");
         }
         double pass = Median(onePass);
@@ -97,14 +107,16 @@ public static class IncrementalBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Rows of the test split, each starting at an evenly spaced place.</summary>
-    private static int[][] TestSplitSequences(string model, int rows, int length)
+    /// <summary>For each round, rows of the test split, each starting at an evenly spaced place; no two rounds share text.</summary>
+    private static int[][][] TestSplitSequences(string model, int rows, int length, int rounds)
     {
         var tokenizer = TokenizerLoader.Load(model);
         var tokens = BookCorpus.Load("data/austen").Texts(CorpusSplit.Test).SelectMany(tokenizer.Encode).ToArray();
-        if (tokens.Length < rows * length) throw new InvalidOperationException("the test split is too short");
-        var spacing = (tokens.Length - length) / rows;
-        return Enumerable.Range(0, rows).Select(r => tokens[(r * spacing)..(r * spacing + length)]).ToArray();
+        var spacing = tokens.Length / rows;
+        if (spacing < rounds * length) throw new InvalidOperationException("the test split is too short for that many rounds");
+        return Enumerable.Range(0, rounds)
+            .Select(round => Enumerable.Range(0, rows).Select(r => tokens[(r * spacing + round * length)..(r * spacing + (round + 1) * length)]).ToArray())
+            .ToArray();
     }
 
     private static double Median(List<double> values)

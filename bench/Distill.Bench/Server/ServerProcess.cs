@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Distill.Shared.Native;
 
 namespace Distill.Bench.Server;
 
@@ -38,6 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        MallocTuning.ForgetSettings(start.Environment);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Distill.TeacherServer.Models.ModelFolderWatcher"] = "Information";
         foreach (var (name, value) in environment)

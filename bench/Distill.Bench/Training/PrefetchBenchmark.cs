@@ -73,7 +73,7 @@ public static class PrefetchBenchmark
             Console.WriteLine($"{"student training, live teacher + prefetch",-44}{liveWhole,12:N0}{liveWhole / memoryWhole,10:F2}x{liveSteady,14:N0}{liveSteady / memorySteady,10:F2}x");
             Console.WriteLine($"share of step time waiting for the teacher (live): {Median(live1.Select(r => r.WaitShare)):P1} whole run, " +
                               $"{Median(live1.Select(r => r.WaitShareAfterFirstStep)):P1} after step 1 (step 1 waits for the first answer, which `train` computes during its step-0 evaluation)");
-            await TeacherLoad.PrintAsync(server.BaseAddress, options.BatchSize * options.SequenceLength, memorySteady);
+            await TeacherLoad.PrintAsync(server.BaseAddress, options.BatchSize * options.SequenceLength, memorySteady, liveSteady);
             return 0;
         }
         finally

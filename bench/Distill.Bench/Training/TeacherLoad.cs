@@ -5,11 +5,13 @@ namespace Distill.Bench.Training;
 
 /// <summary>
 /// The teacher's side of the prefetch figure, from its Prometheus metrics: ORT runs, rows per run, and the time a
-/// run of one step's batch takes beside the student's step time (from memory), so a reader sees which side is slower.
+/// run of one step's batch takes beside the student's step time (from memory), so a reader sees which side is slower,
+/// and the share of the bound that the slower side sets which the live run reached.
 /// </summary>
 public static partial class TeacherLoad
 {
-    public static async Task PrintAsync(Uri server, int tokensPerStep, double studentTokensPerSecond)
+    /// <param name="liveTokensPerSecond">The live run's rate after step 1, set against the most the teacher allows.</param>
+    public static async Task PrintAsync(Uri server, int tokensPerStep, double studentTokensPerSecond, double liveTokensPerSecond)
     {
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(10) };
         string text = await http.GetStringAsync("metrics");
@@ -25,6 +27,10 @@ public static partial class TeacherLoad
         double studentSecondsPerStep = tokensPerStep / studentTokensPerSecond;
         Console.WriteLine($"teacher: {runs:N0} ORT runs of {tokens / runs:N0} tokens on average, {teacherSecondsPerStep * 1000:N0} ms of ORT time per step's batch " +
                           $"vs {studentSecondsPerStep * 1000:N0} ms per student step from memory; mean request latency {requestSeconds / Math.Max(1, requests) * 1000:N0} ms");
+        // Prefetch can hide the teacher's latency, not a shortfall of its throughput: no live run beats the slower side.
+        double bound = Math.Min(1, studentSecondsPerStep / teacherSecondsPerStep);
+        Console.WriteLine($"bound set by the teacher's core: {tokens / runSeconds:N0} tokens/s, so at most {bound:F2}x of the in-memory rate; " +
+                          $"the live run reached {liveTokensPerSecond / studentTokensPerSecond / bound:P0} of that bound after step 1");
     }
 
     private static double Sum(string metrics, string name) =>

@@ -82,6 +82,19 @@ public class MallocTuningTests
     }
 
     [Fact]
+    public void A_child_process_of_a_tuned_one_starts_from_glibcs_defaults_and_an_explicit_off_is_kept()
+    {
+        var tuned = Tuned.ToDictionary(t => t.Item1, string? (t) => t.Item2);
+        tuned["PATH"] = "/usr/bin";
+        MallocTuning.ForgetSettings(tuned);
+        Assert.Equal(["PATH"], tuned.Keys);
+
+        var off = new Dictionary<string, string?> { ["DISTILL_MALLOC_TUNING"] = "off", ["MALLOC_ARENA_MAX"] = "2" };
+        MallocTuning.ForgetSettings(off);
+        Assert.Equal(2, off.Count);
+    }
+
+    [Fact]
     public void In_process_it_turns_mmap_off_and_sets_the_trim_threshold_and_the_top_pad()
     {
         var mallopt = new RecordingMallopt(answer: 1);
