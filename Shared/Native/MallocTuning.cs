@@ -24,7 +24,8 @@ public enum MallocTuningOutcome
 /// With glibc's defaults every block above the mmap threshold (32 MiB at most) is mapped on allocation and unmapped on
 /// free, and each thread that allocates gets an arena of its own whose heaps cannot hold blocks above 64 MiB, so those
 /// are mapped too. A training step whose logits take 16 × 256 × 4,096 floats (64 MiB) then refaults every page of
-/// every such block, every step: measured here, 78,000 page faults a second and half the trainer's time in the kernel.
+/// every such block, every step: measured here, 78,000 page faults a second and nearly a third of the trainer's CPU
+/// time in the kernel.
 /// One arena, no mmap, trim only above 1 GiB free and grow the heap by 512 MiB fixes that (2,900 faults a second;
 /// 40 steps of the default train job went from 1,446 to 2,658 tokens/s, and <c>bench malloc-tuning</c> measures it).
 /// glibc reads the arena count only from the environment at start, so the process restarts itself once (execve: the
@@ -51,7 +52,6 @@ public static class MallocTuning
     // mallopt parameter numbers from glibc's malloc.h, for the in-process fallback.
     public const int TrimThresholdParameter = -1;
     public const int TopPadParameter = -2;
-    public const int MmapThresholdParameter = -3;
     public const int MmapMaxParameter = -4;
 
     private static readonly string[] UserVariables =

@@ -1,7 +1,7 @@
-using Distill.Shared.Native;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Distill.Shared.Native;
 
 namespace Distill.StudentTrainer.Teacher;
 
