@@ -22,14 +22,19 @@ public sealed class DynamicBatcher
     private readonly int maxBatchTokens;
     private readonly TimeSpan window;
     private readonly ILogger logger;
+    private readonly int selectionThreads;
     private readonly Channel<RowWork[]> queue = Channel.CreateUnbounded<RowWork[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task worker;
     private int expected;
 
     /// <param name="prefixCacheBytes">Budget of the prefix cache; 0 for none.</param>
-    public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger, long prefixCacheBytes = 0)
+    /// <param name="selectionThreads">Threads that select the rows' top-k after a run (the server's ORT thread count).</param>
+    public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger, long prefixCacheBytes = 0,
+        int selectionThreads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchTokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(selectionThreads);
+        this.selectionThreads = selectionThreads;
         cache = prefixCacheBytes > 0 && session.SupportsPrefixCache ? new PrefixKvCache(prefixCacheBytes, modelName) : null;
         runner = new PrefixCachedRunner(session, cache, modelName);
         this.modelName = modelName;
@@ -159,19 +164,32 @@ public sealed class DynamicBatcher
     {
         try
         {
-            var k = batch.Max(r => r.K);
             var temperatures = batch.Select(r => r.Temperature).ToArray();
             var started = Stopwatch.GetTimestamp();
-            var (output, pastLengths) = runner.Run(batch.Select(r => (r.Tokens, r.Start)).ToArray(), temperatures, k, batch.Any(r => r.WantLastLogits));
+            var (output, pastLengths) = runner.Run(batch.Select(r => (r.Tokens, r.Start)).ToArray(), temperatures, batch.Any(r => r.WantLastLogits));
+            var results = new RowResult[batch.Count];
             using (output)
             {
+                var answered = batch.Sum(r => (long)(r.Tokens.Length - r.Start) * r.K);
+                if (selectionThreads > 1 && answered >= ParallelSelectionMinimum)
+                {
+                    Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = selectionThreads },
+                        b => results[b] = Slice(output, b, batch[b], pastLengths[b]));
+                }
+                else
+                {
+                    for (var b = 0; b < batch.Count; b++)
+                    {
+                        results[b] = Slice(output, b, batch[b], pastLengths[b]);
+                    }
+                }
                 TeacherMetrics.RunSeconds.WithLabels(modelName).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 TeacherMetrics.BatchRows.WithLabels(modelName).Observe(batch.Count);
                 TeacherMetrics.BatchTokens.WithLabels(modelName).Observe(batch.Count * output.Width);
-                for (var b = 0; b < batch.Count; b++)
-                {
-                    batch[b].Completion.TrySetResult(Slice(output, b, batch[b], pastLengths[b]));
-                }
+            }
+            for (var b = 0; b < batch.Count; b++)
+            {
+                batch[b].Completion.TrySetResult(results[b]);
             }
         }
         catch (Exception e)
@@ -184,6 +202,9 @@ public sealed class DynamicBatcher
         }
     }
 
+    /// <summary>Selected ids (positions × k) below which a batch's top-k is picked on one thread.</summary>
+    private const long ParallelSelectionMinimum = 16_384;
+
     /// <summary>Row b's answer: positions Start … length − 1, at output index position − pastLength.</summary>
     private static RowResult Slice(TeacherBatchOutput output, int b, RowWork row, int pastLength)
     {
@@ -193,15 +214,12 @@ public sealed class DynamicBatcher
         var ids = new int[answered * k];
         var logprobs = new float[answered * k];
         var next = new float[answered];
-        var allIds = output.TopKIds;
-        var allLogprobs = output.TopKLogprobs;
         var allNext = output.NextLogprobs;
         for (var i = 0; i < answered; i++)
         {
             var t = row.Start + i;
             var index = b * output.Width + t - pastLength;
-            allIds.Slice(index * output.K, k).CopyTo(ids.AsSpan(i * k));
-            allLogprobs.Slice(index * output.K, k).CopyTo(logprobs.AsSpan(i * k));
+            output.SelectTopK(index, ids.AsSpan(i * k, k), logprobs.AsSpan(i * k, k));
             next[i] = t + 1 < length ? allNext[index] : float.NaN;
         }
         float[]? lastLogits = null;

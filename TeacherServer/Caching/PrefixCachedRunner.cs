@@ -19,11 +19,11 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
 
     /// <param name="rows">(tokens, first answered position) of each row.</param>
     /// <returns>The run's output and, per row, how many leading positions came from the cache (output index j is position pastLength + j).</returns>
-    public (TeacherBatchOutput Output, int[] PastLengths) Run(IReadOnlyList<(int[] Tokens, int Start)> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits)
+    public (TeacherBatchOutput Output, int[] PastLengths) Run(IReadOnlyList<(int[] Tokens, int Start)> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits)
     {
         if (!caching || rows.All(r => r.Start == 0))
         {
-            return (session.Run(rows.Select(r => r.Tokens).ToArray(), temperatures, k, wantLastLogits), new int[rows.Count]);
+            return (session.Run(rows.Select(r => r.Tokens).ToArray(), temperatures, wantLastLogits), new int[rows.Count]);
         }
         var usable = rows.Select(r => Math.Min(r.Start, r.Tokens.Length - 1)).ToArray();
         var found = rows.Select((r, b) => cache!.Find(r.Tokens, usable[b])).ToArray();
@@ -45,7 +45,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         try
         {
             var feeds = rows.Select((r, b) => new RowFeed(r.Tokens, pastLengths[b])).ToArray();
-            var output = session.Run(feeds, past, temperatures, k, wantLastLogits, wantPresents: true);
+            var output = session.Run(feeds, past, temperatures, wantLastLogits, wantPresents: true);
             Keep(output, feeds, past.Width, pastSlots, source);
             return (output, pastLengths);
         }

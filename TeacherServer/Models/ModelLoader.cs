@@ -43,7 +43,8 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
                 logger.LogWarning("Model {Model}: the tokenizer is reported as {Kind}: {Problem}", manifest.Name, tokenizer.Kind, tokenizer.Problem);
             }
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
-                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), settings.PrefixCacheBytes);
+                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), settings.PrefixCacheBytes,
+                settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
             return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>());
         }
         catch
@@ -59,9 +60,9 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         int[][] rows = manifest.ContextLength >= 2 ? [[0, 0], [0]] : [[0], [0]];
         try
         {
-            using var output = session.Run(rows, [1f, 1f], 1, wantLastLogits: true);
+            using var output = session.Run(rows, [1f, 1f], wantLastLogits: true);
             var vocabSize = output.VocabSize;
-            if (output.TopKIds.Length != rows.Length * output.Width || output.NextLogprobs.Length != rows.Length * output.Width)
+            if (output.Logprobs.Length != rows.Length * output.Width * vocabSize || output.NextLogprobs.Length != rows.Length * output.Width)
             {
                 throw new IncompatibleModelException("The logits of the test run do not have the shape [batch, sequence, vocab].");
             }

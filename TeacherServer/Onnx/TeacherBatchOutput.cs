@@ -1,10 +1,12 @@
+using Distill.TeacherServer.Selection;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Onnx;
 
 /// <summary>
-/// The outputs of one run, read in place from ORT's buffers until disposed: top-k ids, log-probs, next-token log-probs,
-/// then, when asked for, the last-position logits and the present.* values (which <see cref="TakePresents"/> hands over).
+/// The outputs of one run, read in place from ORT's buffers until disposed: the log-probs of every position (from
+/// which <see cref="SelectTopK"/> picks a position's top-k), the next-token log-probs, then, when asked for, the
+/// last-position logits and the present.* values (which <see cref="TakePresents"/> hands over).
 /// </summary>
 /// <param name="width">S, the padded count of new positions per row.</param>
 public sealed class TeacherBatchOutput : IDisposable
@@ -14,35 +16,37 @@ public sealed class TeacherBatchOutput : IDisposable
     private readonly int presentCount;
     private bool presentsTaken;
 
-    public TeacherBatchOutput(IDisposableReadOnlyCollection<OrtValue> results, int width, int k, bool hasLastLogits, int presentCount)
+    public TeacherBatchOutput(IDisposableReadOnlyCollection<OrtValue> results, int width, bool hasLastLogits, int presentCount)
     {
         values = [.. results];
         Width = width;
-        K = k;
+        LogprobsWidth = (int)values[0].GetTensorTypeAndShape().Shape[^1];
         this.hasLastLogits = hasLastLogits;
         this.presentCount = presentCount;
     }
 
     public int Width { get; }
 
-    public int K { get; }
+    /// <summary>V of the log-probs: the served vocabulary.</summary>
+    public int LogprobsWidth { get; }
 
-    /// <summary>[B,S,k] row-major.</summary>
-    public ReadOnlySpan<int> TopKIds => values[0].GetTensorDataAsSpan<int>();
-
-    /// <summary>[B,S,k] row-major.</summary>
-    public ReadOnlySpan<float> TopKLogprobs => values[1].GetTensorDataAsSpan<float>();
+    /// <summary>[B,S,V] row-major: log_softmax(logits/τ).</summary>
+    public ReadOnlySpan<float> Logprobs => values[0].GetTensorDataAsSpan<float>();
 
     /// <summary>[B,S].</summary>
-    public ReadOnlySpan<float> NextLogprobs => values[2].GetTensorDataAsSpan<float>();
+    public ReadOnlySpan<float> NextLogprobs => values[1].GetTensorDataAsSpan<float>();
+
+    /// <summary>The ids.Length most probable ids at flat position <paramref name="position"/> (b·S + s), most probable first.</summary>
+    public void SelectTopK(int position, Span<int> ids, Span<float> logprobs) =>
+        TopKSelector.Select(Logprobs.Slice(position * LogprobsWidth, LogprobsWidth), ids, logprobs);
 
     /// <summary>[B,V]; only when the run asked for it.</summary>
     public ReadOnlySpan<float> LastLogits => hasLastLogits
-        ? values[3].GetTensorDataAsSpan<float>()
+        ? values[2].GetTensorDataAsSpan<float>()
         : throw new InvalidOperationException("The run did not fetch the last-position logits.");
 
     public int VocabSize => hasLastLogits
-        ? (int)values[3].GetTensorTypeAndShape().Shape[1]
+        ? (int)values[2].GetTensorTypeAndShape().Shape[1]
         : throw new InvalidOperationException("The run did not fetch the last-position logits.");
 
     /// <summary>The present.* values in past_key_values order; the caller owns them from now on.</summary>

@@ -86,7 +86,7 @@ public sealed class TeacherSession : IDisposable
         {
             switch (name)
             {
-                case "input_ids" or TopKGraphNames.Temperature or TopKGraphNames.K or TopKGraphNames.NextIds or TopKGraphNames.LastIndex:
+                case "input_ids" or TopKGraphNames.Temperature or TopKGraphNames.NextIds or TopKGraphNames.LastIndex:
                     break;
                 case "attention_mask":
                     RequireIdsType(name, meta, ids.ElementDataType);
@@ -128,10 +128,9 @@ public sealed class TeacherSession : IDisposable
     /// <summary>Runs a right-padded batch of whole rows. Dispose the result to free ORT's output buffers.</summary>
     /// <param name="rows">Token ids of each row, each non-empty.</param>
     /// <param name="temperatures">τ of each row.</param>
-    /// <param name="k">TopK's k for the whole batch (≤ vocab size).</param>
     /// <param name="wantLastLogits">Also fetch the [B,V] logits at each row's last position.</param>
-    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits) =>
-        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, k, wantLastLogits, wantPresents: false);
+    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits) =>
+        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, wantLastLogits, wantPresents: false);
 
     /// <summary>
     /// Runs the positions of each row after its past: row b feeds tokens [PastLength, Length) as new positions
@@ -139,7 +138,7 @@ public sealed class TeacherSession : IDisposable
     /// <paramref name="wantPresents"/> the output keeps the present.* values ([B,H,P+S,D]: the past, then the new positions).
     /// </summary>
     /// <exception cref="InvalidOperationException">A row has a past but the model has no KV-cache inputs.</exception>
-    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, int k, bool wantLastLogits, bool wantPresents)
+    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, bool wantLastLogits, bool wantPresents)
     {
         var batch = rows.Count;
         if (past.Width > 0 && !SupportsCache)
@@ -214,15 +213,13 @@ public sealed class TeacherSession : IDisposable
                 }
             }
             Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(temperatures.ToArray(), [batch, 1, 1]));
-            Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { k }, [1]));
             Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
             Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
 
-            string[] topK = [TopKGraphNames.TopKIds, TopKGraphNames.TopKLogprobs, TopKGraphNames.NextLogprob];
-            string[] outputs = [.. topK, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantPresents ? presents : []];
+            string[] outputs = [TopKGraphNames.Logprobs, TopKGraphNames.NextLogprob, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantPresents ? presents : []];
             using var runOptions = new RunOptions();
             var results = session.Run(runOptions, names, values, outputs);
-            return new TeacherBatchOutput(results, width, k, wantLastLogits, wantPresents ? presents.Length : 0);
+            return new TeacherBatchOutput(results, width, wantLastLogits, wantPresents ? presents.Length : 0);
         }
         finally
         {

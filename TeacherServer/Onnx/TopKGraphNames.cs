@@ -6,20 +6,14 @@ public static class TopKGraphNames
     /// <summary>float32 [B,1,1]: τ of each row.</summary>
     public const string Temperature = "distill_temperature";
 
-    /// <summary>int64 [1]: how many ids TopK keeps (the largest k of the batch).</summary>
-    public const string K = "distill_k";
-
     /// <summary>int64 [B,T]: the token at t+1 of each row (any valid id where there is none).</summary>
     public const string NextIds = "distill_next_ids";
 
     /// <summary>int64 [B]: b·T + (length_b − 1), the flat index of each row's last real position.</summary>
     public const string LastIndex = "distill_last_index";
 
-    /// <summary>int32 [B,T,k]: top-k token ids, most probable first.</summary>
-    public const string TopKIds = "distill_topk_ids";
-
-    /// <summary>float32 [B,T,k]: log_softmax(logits/τ) of those ids.</summary>
-    public const string TopKLogprobs = "distill_topk_logprobs";
+    /// <summary>float32 [B,T,V]: log_softmax(logits/τ) at every position, from which the top-k is selected.</summary>
+    public const string Logprobs = "distill_logprobs";
 
     /// <summary>float32 [B,T,1]: log_softmax(logits/τ) of the token at t+1.</summary>
     public const string NextLogprob = "distill_next_logprob";

@@ -75,9 +75,13 @@ public static class ServerBenchmark
         {
             await Record("direct", () => MeasureAsync(batchTokens, options.Seconds, () =>
             {
-                using var output = session.Run(batch, temperatures, options.K, wantLastLogits: false);
-                _ = output.TopKIds.ToArray();
-                _ = output.TopKLogprobs.ToArray();
+                using var output = session.Run(batch, temperatures, wantLastLogits: false);
+                var ids = new int[positions * options.K];
+                var logprobs = new float[positions * options.K];
+                for (var position = 0; position < (int)positions; position++)
+                {
+                    output.SelectTopK(position, ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
+                }
                 _ = output.NextLogprobs.ToArray();
                 return Task.CompletedTask;
             }));
