@@ -34,6 +34,7 @@ public static class QualityMethods
         new("onpolicy", "on-policy with λ = 1: every batch sampled from the student", QualityMethodKind.Generated),
         new("minillm", "MiniLLM, policy gradient", QualityMethodKind.Generated),
         new("distillm", "DistiLLM, adaptive student-generated outputs", QualityMethodKind.Generated),
+        new("distillm-on", "DistiLLM with its student-generated outputs on from step 1: threshold 1.0", QualityMethodKind.Generated),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(method => method.Name)];

@@ -115,7 +115,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
         string sources = $"batches: {run.Sources.Gold} gold, {run.Sources.Generate} generated, {run.Sources.Replay} replayed";
         string note = method switch
         {
-            "distillm" => $"{sources}; final threshold {run.Threshold:F1}",
+            "distillm" or "distillm-on" => $"{sources}; final threshold {run.Threshold:F1}",
             "gkd" or "onpolicy" => sources,
             "seqkd" => $"{run.TeacherResponses?.Pairs.Count:N0} teacher responses",
             _ => "",
@@ -147,12 +147,15 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
             "gkd" => (TrainMode.OnPolicy, DivergenceKind.Js, 1.0),        // TRL's GKDTrainer: generalised JSD (β 0.5), lmbda 0.5
             "onpolicy" => (TrainMode.OnPolicy, DivergenceKind.Js, 1.0),   // the same with lmbda 1: fully on-policy
             "distillm" => (TrainMode.Distillm, DivergenceKind.Srkl, 1.0), // DistiLLM: skew reverse KL, α 0.1
+            "distillm-on" => (TrainMode.Distillm, DivergenceKind.Srkl, 1.0),
             _ => throw new ArgumentException($"unknown method '{method}'"),
         };
         return new PairDistillOptions
         {
             Distill = distill with { Divergence = divergence, Lambda = lambda }, Mode = mode,
             StudentFraction = method == "onpolicy" ? 1.0 : PairDistillOptions.DefaultStudentFraction,
+            // DistiLLM's --init-threshold 1.0: the schedule as it runs once the validation loss has risen ten times.
+            Distillm = method == "distillm-on" ? new DistillmOptions(InitThreshold: 1.0) : new DistillmOptions(),
         };
     }
 

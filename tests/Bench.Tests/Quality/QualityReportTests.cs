@@ -118,7 +118,7 @@ public sealed class QualityReportTests
     }
 
     [Fact]
-    public void Speed_section_gives_seconds_per_thousand_tokens_and_distillm_speed_up_over_each_scheme()
+    public void Speed_section_gives_seconds_per_thousand_tokens_and_each_distillm_speed_up_over_each_scheme()
     {
         string report = QualityReport.Build(Setup,
         [
@@ -128,14 +128,16 @@ public sealed class QualityReportTests
             Runs.Make("minillm", 1, wallSeconds: 120, tokens: 20_000),
             Runs.Make("distillm", 1, wallSeconds: 10, tokens: 10_000),
             Runs.Make("distillm", 2, wallSeconds: 40, tokens: 20_000),
+            Runs.Make("distillm-on", 1, wallSeconds: 30, tokens: 10_000),
         ]);
 
         string speed = report[report.IndexOf("## Speed of the schemes", StringComparison.Ordinal)..];
-        double onPolicy = 9.0, gkd = (3.0 + 5.0) / 2, minillm = 6.0, distillm = (1.0 + 2.0) / 2;
-        Assert.Contains($"| `onpolicy` | 1 | 9.000 | {onPolicy / distillm:F2}× |", speed);
-        Assert.Contains($"| `gkd` | 2 | 4.000 ± {Math.Sqrt(2):F3} | {gkd / distillm:F2}× |", speed);
-        Assert.Contains($"| `minillm` | 1 | 6.000 | {minillm / distillm:F2}× |", speed);
-        Assert.Contains($"| `distillm` | 2 | 1.500 ± {Math.Sqrt(0.5):F3} | 1.00× |", speed);
+        double onPolicy = 9.0, gkd = (3.0 + 5.0) / 2, minillm = 6.0, distillm = (1.0 + 2.0) / 2, distillmOn = 3.0;
+        Assert.Contains($"| `onpolicy` | 1 | 9.000 | {onPolicy / distillm:F2}× | {onPolicy / distillmOn:F2}× |", speed);
+        Assert.Contains($"| `gkd` | 2 | 4.000 ± {Math.Sqrt(2):F3} | {gkd / distillm:F2}× | {gkd / distillmOn:F2}× |", speed);
+        Assert.Contains($"| `minillm` | 1 | 6.000 | {minillm / distillm:F2}× | {minillm / distillmOn:F2}× |", speed);
+        Assert.Contains($"| `distillm` | 2 | 1.500 ± {Math.Sqrt(0.5):F3} | 1.00× | {distillm / distillmOn:F2}× |", speed);
+        Assert.Contains($"| `distillm-on` | 1 | 3.000 | {distillmOn / distillm:F2}× | 1.00× |", speed);
     }
 
     [Fact]
@@ -143,8 +145,9 @@ public sealed class QualityReportTests
     {
         string report = QualityReport.Build(Setup, [Runs.Make("gkd", 1, wallSeconds: 30, tokens: 10_000)]);
 
-        Assert.Contains("| `gkd` | 1 | 3.000 | — |", report);
-        Assert.Contains($"| `distillm` | 0 | {QualityTable.NotRun} | — |", report);
+        Assert.Contains("| `gkd` | 1 | 3.000 | — | — |", report);
+        Assert.Contains($"| `distillm` | 0 | {QualityTable.NotRun} | — | — |", report);
+        Assert.Contains($"| `distillm-on` | 0 | {QualityTable.NotRun} | — | — |", report);
     }
 
     [Fact]
