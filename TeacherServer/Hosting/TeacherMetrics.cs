@@ -30,7 +30,7 @@ public static class TeacherMetrics
         new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(16, 2, 14) });
 
     public static readonly Histogram RunSeconds = Metrics.CreateHistogram(
-        "distill_run_seconds", "Duration of one ORT run.",
+        "distill_run_seconds", "Duration of one ORT run and of the top-k selection of its rows.",
         new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
 
     public static readonly Histogram RequestSeconds = Metrics.CreateHistogram(

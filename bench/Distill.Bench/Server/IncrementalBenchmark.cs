@@ -44,11 +44,19 @@ public static class IncrementalBenchmark
         var onePass = new List<double>();
         var recompute = new List<double>();
         var incremental = new List<double>();
+        var inRuns = new List<double>();
+        var inServer = new List<double>();
+        var modelLabel = $"{{model=\"{name}\"}}";
+        var runSum = "distill_run_seconds_sum" + modelLabel;
+        var requestSum = $"distill_request_seconds_sum{{model=\"{name}\",endpoint=\"topk\"}}";
         for (var round = 0; round < rounds; round++)
         {
             // Text no earlier round used: the prompts miss the cache and run whole, as a new rollout's do.
             var text = roundSequences[warmup + round];
+            double runsBefore = await cached.MetricAsync(runSum) ?? 0, serverBefore = await cached.MetricAsync(requestSum) ?? 0;
             incremental.Add(await TimeAsync(() => StepsAsync(cached.Client, name, text, promptLength, k)));
+            inRuns.Add((await cached.MetricAsync(runSum) ?? 0) - runsBefore);
+            inServer.Add((await cached.MetricAsync(requestSum) ?? 0) - serverBefore);
             onePass.Add(await TimeAsync(() => PostAsync(uncached.Client, name, new TopKRequest(text, k, 1f))));
             recompute.Add(await TimeAsync(() => StepsAsync(uncached.Client, name, text, promptLength, k)));
             Console.WriteLine($"  round {round + 1}: one pass {onePass[^1] * 1000:N0} ms, full recompute per step {recompute[^1]:N2} s, incremental {incremental[^1]:N2} s");
@@ -58,7 +66,8 @@ public static class IncrementalBenchmark
         Console.WriteLine($"{"one full-sequence pass (all positions)",-52}{pass,10:N3}{1.0,12:F1}x");
         Console.WriteLine($"{"every step, full recompute (no prefix cache)",-52}{Median(recompute),10:N3}{Median(recompute) / pass,12:F1}x");
         Console.WriteLine($"{"every step, incremental (prefix cache)",-52}{Median(incremental),10:N3}{Median(incremental) / pass,12:F1}x");
-        var modelLabel = $"{{model=\"{name}\"}}";
+        Console.WriteLine($"incremental, where the time goes (medians): ORT runs and top-k selection {Median(inRuns):N3} s, the rest of the server's work " +
+                          $"(decoding, cache lookup, answer) {Median(inServer) - Median(inRuns):N3} s, HTTP and client {Median(incremental) - Median(inServer):N3} s");
         Console.WriteLine($"prefix cache: {await cached.MetricAsync("distill_prefix_cache_hit_positions_total" + modelLabel):N0} positions reused, " +
                           $"{await cached.MetricAsync("distill_prefix_cache_bytes" + modelLabel):N0} bytes held, {await cached.MetricAsync("distill_prefix_cache_evictions_total" + modelLabel) ?? 0:N0} evictions");
 
