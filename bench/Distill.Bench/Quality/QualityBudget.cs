@@ -12,7 +12,7 @@ public sealed record QualityBudget
     public int PretrainSteps { get; init; } = 300;
 
     /// <summary>Optimiser steps (MiniLLM: rollouts) of every method.</summary>
-    public int Steps { get; init; } = 100;
+    public int Steps { get; init; } = 300;
 
     /// <summary>Training pairs per step (MiniLLM: prompts per rollout).</summary>
     public int BatchSize { get; init; } = 16;
