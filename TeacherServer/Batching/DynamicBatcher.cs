@@ -4,6 +4,7 @@ using Distill.Shared.Wire;
 using Distill.TeacherServer.Caching;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
+using Distill.TeacherServer.Selection;
 
 namespace Distill.TeacherServer.Batching;
 
@@ -214,18 +215,19 @@ public sealed class DynamicBatcher
         var ids = new int[answered * k];
         var logprobs = new float[answered * k];
         var next = new float[answered];
+        var allLogprobs = output.Logprobs;
+        var vocab = output.VocabSize;
         var allNext = output.NextLogprobs;
         for (var i = 0; i < answered; i++)
         {
             var t = row.Start + i;
             var index = b * output.Width + t - pastLength;
-            output.SelectTopK(index, ids.AsSpan(i * k, k), logprobs.AsSpan(i * k, k));
+            TopKSelector.Select(allLogprobs.Slice(index * vocab, vocab), ids.AsSpan(i * k, k), logprobs.AsSpan(i * k, k));
             next[i] = t + 1 < length ? allNext[index] : float.NaN;
         }
         float[]? lastLogits = null;
         if (row.WantLastLogits)
         {
-            var vocab = output.VocabSize;
             lastLogits = output.LastLogits.Slice(b * vocab, vocab).ToArray();
         }
         return new RowResult(new SequenceTopK(answered, k, ids, logprobs, next), lastLogits);

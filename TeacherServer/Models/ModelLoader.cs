@@ -62,7 +62,8 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         {
             using var output = session.Run(rows, [1f, 1f], wantLastLogits: true);
             var vocabSize = output.VocabSize;
-            if (output.Logprobs.Length != rows.Length * output.Width * vocabSize || output.NextLogprobs.Length != rows.Length * output.Width)
+            if (output.Logprobs.Length != rows.Length * output.Width * vocabSize || output.NextLogprobs.Length != rows.Length * output.Width
+                || output.LastLogits.Length != rows.Length * vocabSize)
             {
                 throw new IncompatibleModelException("The logits of the test run do not have the shape [batch, sequence, vocab].");
             }

@@ -1,11 +1,10 @@
-using Distill.TeacherServer.Selection;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Onnx;
 
 /// <summary>
 /// The outputs of one run, read in place from ORT's buffers until disposed: the log-probs of every position (from
-/// which <see cref="SelectTopK"/> picks a position's top-k), the next-token log-probs, then, when asked for, the
+/// which the top-k of the positions asked for is selected), the next-token log-probs, then, when asked for, the
 /// last-position logits and the present.* values (which <see cref="TakePresents"/> hands over).
 /// </summary>
 /// <param name="width">S, the padded count of new positions per row.</param>
@@ -20,15 +19,15 @@ public sealed class TeacherBatchOutput : IDisposable
     {
         values = [.. results];
         Width = width;
-        LogprobsWidth = (int)values[0].GetTensorTypeAndShape().Shape[^1];
+        VocabSize = (int)values[0].GetTensorTypeAndShape().Shape[^1];
         this.hasLastLogits = hasLastLogits;
         this.presentCount = presentCount;
     }
 
     public int Width { get; }
 
-    /// <summary>V of the log-probs: the served vocabulary.</summary>
-    public int LogprobsWidth { get; }
+    /// <summary>V: the served vocabulary, the last axis of the log-probs and of the last-position logits.</summary>
+    public int VocabSize { get; }
 
     /// <summary>[B,S,V] row-major: log_softmax(logits/τ).</summary>
     public ReadOnlySpan<float> Logprobs => values[0].GetTensorDataAsSpan<float>();
@@ -36,17 +35,9 @@ public sealed class TeacherBatchOutput : IDisposable
     /// <summary>[B,S].</summary>
     public ReadOnlySpan<float> NextLogprobs => values[1].GetTensorDataAsSpan<float>();
 
-    /// <summary>The ids.Length most probable ids at flat position <paramref name="position"/> (b·S + s), most probable first.</summary>
-    public void SelectTopK(int position, Span<int> ids, Span<float> logprobs) =>
-        TopKSelector.Select(Logprobs.Slice(position * LogprobsWidth, LogprobsWidth), ids, logprobs);
-
     /// <summary>[B,V]; only when the run asked for it.</summary>
     public ReadOnlySpan<float> LastLogits => hasLastLogits
         ? values[2].GetTensorDataAsSpan<float>()
-        : throw new InvalidOperationException("The run did not fetch the last-position logits.");
-
-    public int VocabSize => hasLastLogits
-        ? (int)values[2].GetTensorTypeAndShape().Shape[1]
         : throw new InvalidOperationException("The run did not fetch the last-position logits.");
 
     /// <summary>The present.* values in past_key_values order; the caller owns them from now on.</summary>

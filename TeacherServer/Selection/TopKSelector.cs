@@ -58,38 +58,14 @@ public static class TopKSelector
         var rank = (int)((long)k * SampleSize * 3 / (2L * values.Length)) + 1;
         while (rank < SampleSize)
         {
-            var threshold = sample[SampleSize - 1 - rank];
-            if (CountAtLeast(values, threshold) >= k)
+            var count = CollectAtLeast(values, sample[SampleSize - 1 - rank], keys);
+            if (count >= k)
             {
-                return CollectAtLeast(values, threshold, keys);
+                return count;
             }
             rank *= 2;
         }
         return CollectAll(values, keys);
-    }
-
-    private static int CountAtLeast(ReadOnlySpan<float> values, float threshold)
-    {
-        var count = 0;
-        var i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            var limit = new Vector<float>(threshold);
-            var passed = Vector<int>.Zero;
-            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                passed -= Vector.GreaterThanOrEqual(new Vector<float>(values[i..]), limit);
-            }
-            count = Vector.Sum(passed);
-        }
-        for (; i < values.Length; i++)
-        {
-            if (values[i] >= threshold)
-            {
-                count++;
-            }
-        }
-        return count;
     }
 
     private static int CollectAtLeast(ReadOnlySpan<float> values, float threshold, Scratch keys)

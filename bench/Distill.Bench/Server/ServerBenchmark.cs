@@ -6,6 +6,7 @@ using Distill.Shared.Onnx;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Models;
 using Distill.TeacherServer.Onnx;
+using Distill.TeacherServer.Selection;
 
 namespace Distill.Bench.Server;
 
@@ -78,9 +79,11 @@ public static class ServerBenchmark
                 using var output = session.Run(batch, temperatures, wantLastLogits: false);
                 var ids = new int[positions * options.K];
                 var logprobs = new float[positions * options.K];
+                var all = output.Logprobs;
                 for (var position = 0; position < (int)positions; position++)
                 {
-                    output.SelectTopK(position, ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
+                    TopKSelector.Select(all.Slice(position * output.VocabSize, output.VocabSize),
+                        ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
                 }
                 _ = output.NextLogprobs.ToArray();
                 return Task.CompletedTask;
