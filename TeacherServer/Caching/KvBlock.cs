@@ -1,37 +1,151 @@
+using Distill.TeacherServer.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Caching;
 
 /// <summary>
-/// The keys and values one ORT run returned (present.*, each [B,H,Width,D]) and, per row, which slot holds each of its
-/// positions: a row's positions need not be contiguous (left padding of the past, right padding of the new positions).
+/// Keys and values of a batch of rows, kept by the server in one buffer per past_key_values input, [B,H,Capacity,D].
+/// Slots [0, <see cref="Width"/>) are filled; a run appends its new positions after them, so a batch extended token by
+/// token is fed the same buffers every step and never copies its past. A row's positions need not be contiguous
+/// (holes where a run's rows had fewer new tokens than the longest); the slot of each is in <see cref="BlockRow.Slots"/>.
 /// </summary>
-public sealed class KvBlock : IDisposable
+public sealed class KvBlock
 {
-    public KvBlock(OrtValue[] presents, IReadOnlyList<BlockRow> rows, int width)
+    /// <summary>Spare slots added when a block grows: at least this many, so a growing batch is re-laid out only every so often.</summary>
+    public const int MinimumHeadroom = 16;
+
+    private readonly (int Heads, int HeadDim)[] shapes;
+    private float[][] buffers;
+
+    /// <param name="shapes">(heads, head width) of each past_key_values input.</param>
+    /// <param name="rows">The rows, of which row b occupies index b of the batch axis.</param>
+    /// <param name="slots">Slots to hold from the start (more are added by <see cref="Reserve"/>).</param>
+    public KvBlock(IReadOnlyList<(int Heads, int HeadDim)> shapes, int batch, int slots)
     {
-        Presents = presents;
-        Rows = rows;
-        Width = width;
-        Bytes = presents.Sum(p => p.GetTensorSizeInBytes());
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        this.shapes = [.. shapes];
+        Batch = batch;
+        Capacity = Padded(slots);
+        buffers = this.shapes.Select(s => new float[(long)batch * s.Heads * Capacity * s.HeadDim]).ToArray();
+        Rows = new BlockRow[batch];
     }
 
-    public OrtValue[] Presents { get; }
+    public int Batch { get; }
 
-    public IReadOnlyList<BlockRow> Rows { get; }
+    /// <summary>Slots each buffer holds per (row, head).</summary>
+    public int Capacity { get; private set; }
 
-    public int Width { get; }
+    /// <summary>Slots filled so far (for every row; a row's own positions are its <see cref="BlockRow.Slots"/>).</summary>
+    public int Width { get; private set; }
 
-    public long Bytes { get; }
+    /// <summary>Row b's tokens and slots; the cache re-indexes a row when a run extends it.</summary>
+    public BlockRow[] Rows { get; }
+
+    public long Bytes => buffers.Sum(b => (long)b.Length * sizeof(float));
 
     internal LinkedListNode<KvBlock>? Node { get; set; }
 
-    public void Dispose()
+    /// <summary>Makes room for <paramref name="width"/> filled slots, copying the filled ones into larger buffers if needed.</summary>
+    public void Reserve(int width)
     {
-        foreach (var present in Presents)
+        if (width <= Capacity)
         {
-            present.Dispose();
+            return;
         }
+        var capacity = Padded(width);
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            var (heads, headDim) = shapes[i];
+            var grown = new float[(long)Batch * heads * capacity * headDim];
+            for (var row = 0; row < Batch * heads; row++)
+            {
+                buffers[i].AsSpan(row * Capacity * headDim, Width * headDim).CopyTo(grown.AsSpan(row * capacity * headDim));
+            }
+            buffers[i] = grown;
+        }
+        Capacity = capacity;
+    }
+
+    /// <summary>
+    /// The buffers as a past of width <see cref="Capacity"/>: row b attends to the slots <paramref name="rowSlots"/>[b]
+    /// lists, every other slot is masked. Dispose the returned values after the run.
+    /// </summary>
+    public PastFeed Feed(IReadOnlyList<int[]> rowSlots)
+    {
+        var mask = new long[Batch * Capacity];
+        for (var b = 0; b < Batch; b++)
+        {
+            foreach (var slot in rowSlots[b])
+            {
+                mask[b * Capacity + slot] = 1;
+            }
+        }
+        var values = new OrtValue[buffers.Length];
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            var (heads, headDim) = shapes[i];
+            values[i] = OrtValue.CreateTensorValueFromMemory(buffers[i], [Batch, heads, Capacity, headDim]);
+        }
+        return new PastFeed(values, Capacity, mask);
+    }
+
+    /// <summary>Copies the run's new positions (all S of them, padding included) into slots [Width, Width + S); Width grows by S.</summary>
+    public void Append(TeacherBatchOutput output)
+    {
+        var count = output.Width;
+        Reserve(Width + count);
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            var (heads, headDim) = shapes[i];
+            var source = output.KeyValues(i, out var sourceWidth);
+            var target = buffers[i].AsSpan();
+            for (var row = 0; row < Batch * heads; row++)
+            {
+                source.Slice((row * sourceWidth + output.KeyValueOffset) * headDim, count * headDim)
+                    .CopyTo(target[(((row * Capacity) + Width) * headDim)..]);
+            }
+        }
+        Width += count;
+    }
+
+    /// <summary>Copies the first <paramref name="length"/> positions of another block's row into slots [0, length) of row <paramref name="row"/>.</summary>
+    public void CopyPrefix(KvBlock source, int sourceRow, int length, int row)
+    {
+        var sourceSlots = source.Rows[sourceRow].Slots;
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            var (heads, headDim) = shapes[i];
+            var from = source.buffers[i].AsSpan();
+            var to = buffers[i].AsSpan();
+            for (var p = 0; p < length;)
+            {
+                var run = 1;
+                while (p + run < length && sourceSlots[p + run] == sourceSlots[p] + run)
+                {
+                    run++;
+                }
+                for (var h = 0; h < heads; h++)
+                {
+                    var fromOffset = ((sourceRow * heads + h) * source.Capacity + sourceSlots[p]) * headDim;
+                    var toOffset = ((row * heads + h) * Capacity + p) * headDim;
+                    from.Slice(fromOffset, run * headDim).CopyTo(to[toOffset..]);
+                }
+                p += run;
+            }
+        }
+    }
+
+    /// <summary>Marks slots [0, width) as filled (after <see cref="CopyPrefix"/> filled each row's leading slots).</summary>
+    public void Filled(int width)
+    {
+        Reserve(width);
+        Width = width;
+    }
+
+    private static int Padded(int slots)
+    {
+        var wanted = slots + Math.Max(MinimumHeadroom, slots / 8);
+        return (wanted + MinimumHeadroom - 1) / MinimumHeadroom * MinimumHeadroom;
     }
 }
 

@@ -1,7 +1,5 @@
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Distill.TeacherServer.Caching;
 
@@ -30,32 +28,41 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         var pastLengths = found.Select(f => f?.Length ?? 0).ToArray();
         RecordLookups(pastLengths, usable);
 
-        var source = SharedBlock(found);
-        var owned = Array.Empty<OrtValue>();
-        PastFeed past;
+        var block = SharedBlock(found);
+        var extending = block is not null;
         int[][] pastSlots;
-        if (source is not null)
+        if (block is not null)
         {
-            (past, pastSlots) = Borrow(source, pastLengths);
+            pastSlots = block.Rows.Select(r => r.Slots).ToArray();
         }
         else
         {
-            (past, pastSlots, owned) = Assemble(found, pastLengths);
+            (block, pastSlots) = Assemble(found, pastLengths, rows.Max(r => r.Tokens.Length));
         }
+        var feeds = rows.Select((r, b) => new RowFeed(r.Tokens, pastLengths[b])).ToArray();
+        var past = block.Width == 0 ? PastFeed.None : block.Feed(pastSlots);
+        TeacherBatchOutput output;
         try
         {
-            var feeds = rows.Select((r, b) => new RowFeed(r.Tokens, pastLengths[b])).ToArray();
-            var output = session.Run(feeds, past, temperatures, wantLastLogits, wantPresents: true);
-            Keep(output, feeds, past.Width, pastSlots, source);
-            return (output, pastLengths);
+            output = session.Run(feeds, past, temperatures, wantLastLogits, wantKeyValues: true);
         }
         finally
         {
-            foreach (var value in owned)
+            foreach (var value in past.Values ?? [])
             {
                 value.Dispose();
             }
         }
+        try
+        {
+            Keep(block, extending, output, feeds, pastSlots);
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+        return (output, pastLengths);
     }
 
     /// <summary>A row that could not use the cache (start 0: every position is answered) is neither a hit nor a miss.</summary>
@@ -75,7 +82,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
     private static KvBlock? SharedBlock(CachedPrefix?[] found)
     {
         var block = found[0]?.Block;
-        if (block is null || block.Rows.Count != found.Length)
+        if (block is null || block.Batch != found.Length)
         {
             return null;
         }
@@ -89,103 +96,34 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         return block;
     }
 
-    /// <summary>The block's own values as the past; each row's mask marks the slots of its first pastLength positions.</summary>
-    private static (PastFeed, int[][]) Borrow(KvBlock block, int[] pastLengths)
+    /// <summary>A new block holding row b's cached positions in slots [0, m_b); its width is the longest of them.</summary>
+    private (KvBlock, int[][]) Assemble(CachedPrefix?[] found, int[] pastLengths, int longestRow)
     {
-        var width = block.Width;
-        var mask = new long[pastLengths.Length * width];
-        var slots = new int[pastLengths.Length][];
-        for (var b = 0; b < pastLengths.Length; b++)
+        var block = new KvBlock(session.PastShapes, found.Length, longestRow);
+        var slots = new int[found.Length][];
+        for (var b = 0; b < found.Length; b++)
         {
-            slots[b] = block.Rows[b].Slots[..pastLengths[b]];
-            foreach (var slot in slots[b])
+            if (found[b] is { } hit)
             {
-                mask[b * width + slot] = 1;
+                block.CopyPrefix(hit.Block, hit.Row, hit.Length, b);
             }
+            slots[b] = Enumerable.Range(0, pastLengths[b]).ToArray();
         }
-        return (new PastFeed(block.Presents, width, mask), slots);
-    }
-
-    /// <summary>New past values: row b's cached positions copied, right-aligned, into slots [P − m_b, P) of a [B,H,P,D] tensor.</summary>
-    private (PastFeed, int[][], OrtValue[]) Assemble(CachedPrefix?[] found, int[] pastLengths)
-    {
-        var batch = found.Length;
-        var width = pastLengths.Max();
-        if (width == 0)
-        {
-            return (PastFeed.None, new int[batch][].Select(_ => Array.Empty<int>()).ToArray(), []);
-        }
-        var mask = new long[batch * width];
-        var slots = new int[batch][];
-        for (var b = 0; b < batch; b++)
-        {
-            slots[b] = Enumerable.Range(width - pastLengths[b], pastLengths[b]).ToArray();
-            foreach (var slot in slots[b])
-            {
-                mask[b * width + slot] = 1;
-            }
-        }
-        var shapes = session.PastShapes;
-        var values = new OrtValue[shapes.Count];
-        try
-        {
-            for (var i = 0; i < shapes.Count; i++)
-            {
-                var (heads, headDim) = shapes[i];
-                values[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float, [batch, heads, width, headDim]);
-                var target = values[i].GetTensorMutableDataAsSpan<float>();
-                target.Clear();
-                for (var b = 0; b < batch; b++)
-                {
-                    if (found[b] is { } hit)
-                    {
-                        CopyRow(hit, i, target, b, width - pastLengths[b], width, (int)heads, (int)headDim);
-                    }
-                }
-            }
-        }
-        catch
-        {
-            foreach (var value in values)
-            {
-                value?.Dispose();
-            }
-            throw;
-        }
-        return (new PastFeed(values, width, mask), slots, values);
-    }
-
-    /// <summary>Copies the first hit.Length positions of the hit's row, run by run of consecutive slots, for every head.</summary>
-    private static void CopyRow(CachedPrefix hit, int input, Span<float> target, int b, int firstSlot, int width, int heads, int headDim)
-    {
-        var source = hit.Block.Presents[input].GetTensorDataAsSpan<float>();
-        var sourceSlots = hit.Block.Rows[hit.Row].Slots;
-        var sourceWidth = hit.Block.Width;
-        for (var p = 0; p < hit.Length;)
-        {
-            var run = 1;
-            while (p + run < hit.Length && sourceSlots[p + run] == sourceSlots[p] + run)
-            {
-                run++;
-            }
-            for (var h = 0; h < heads; h++)
-            {
-                var from = (((long)hit.Row * heads + h) * sourceWidth + sourceSlots[p]) * headDim;
-                var to = (((long)b * heads + h) * width + firstSlot + p) * headDim;
-                source.Slice((int)from, run * headDim).CopyTo(target[(int)to..]);
-            }
-            p += run;
-        }
+        block.Filled(pastLengths.Max());
+        return (block, slots);
     }
 
     /// <summary>
-    /// Caches the run's keys and values: row b's positions are its past slots, then slots [P, P + new). A block fed as
-    /// it was is dropped: its rows were all continued in full, so the new block holds every prefix it held.
+    /// Appends the run's keys and values to the block: row b's positions are its past slots, then slots
+    /// [W, W + new) where W was the block's width. A block that was fed as it was grows in place (its rows were all
+    /// continued in full, so it still holds every prefix it held); a new one is added to the cache.
     /// </summary>
-    private void Keep(TeacherBatchOutput output, RowFeed[] feeds, int pastWidth, int[][] pastSlots, KvBlock? source)
+    private void Keep(KvBlock block, bool extending, TeacherBatchOutput output, RowFeed[] feeds, int[][] pastSlots)
     {
-        var presents = output.TakePresents();
-        var rows = new BlockRow[feeds.Length];
+        var bytesBefore = block.Bytes;
+        var previousLengths = block.Rows.Select(r => r?.Tokens.Length ?? 0).ToArray();
+        var width = block.Width;
+        block.Append(output);
         for (var b = 0; b < feeds.Length; b++)
         {
             var tokens = feeds[b].Tokens;
@@ -193,14 +131,17 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
             pastSlots[b].CopyTo(slots, 0);
             for (var j = 0; j < feeds[b].NewLength; j++)
             {
-                slots[feeds[b].PastLength + j] = pastWidth + j;
+                slots[feeds[b].PastLength + j] = width + j;
             }
-            rows[b] = new BlockRow(tokens, slots, PrefixHashes.Of(tokens, tokens.Length));
+            block.Rows[b] = new BlockRow(tokens, slots, PrefixHashes.Of(tokens, tokens.Length));
         }
-        cache!.Add(new KvBlock(presents, rows, pastWidth + output.Width));
-        if (source is not null)
+        if (extending)
         {
-            cache.Remove(source);
+            cache!.Extended(block, bytesBefore, previousLengths);
+        }
+        else
+        {
+            cache!.Add(block);
         }
     }
 }

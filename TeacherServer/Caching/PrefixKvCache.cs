@@ -56,27 +56,61 @@ public sealed class PrefixKvCache : IDisposable
         return null;
     }
 
-    /// <summary>Takes ownership of <paramref name="block"/> and evicts the least recently used blocks beyond the budget.</summary>
+    /// <summary>Keeps <paramref name="block"/> and evicts the least recently used blocks beyond the budget.</summary>
     public void Add(KvBlock block)
     {
         if (block.Bytes > budgetBytes)
         {
-            block.Dispose();
             return;
         }
         block.Node = recency.AddLast(block);
         BytesHeld += block.Bytes;
-        for (var row = 0; row < block.Rows.Count; row++)
+        for (var row = 0; row < block.Rows.Length; row++)
         {
-            foreach (var hash in block.Rows[row].Hashes)
-            {
-                if (!prefixes.TryGetValue(hash, out var list))
-                {
-                    prefixes[hash] = list = new List<(KvBlock, int)>(1);
-                }
-                list.Add((block, row));
-            }
+            Index(block, row, 0);
         }
+        EvictBeyondBudget();
+    }
+
+    /// <summary>
+    /// Records that a run extended the rows of a kept block in place: the prefixes longer than
+    /// <paramref name="previousLengths"/> become findable and the block's growth counts against the budget.
+    /// </summary>
+    public void Extended(KvBlock block, long bytesBefore, int[] previousLengths)
+    {
+        if (block.Node is null)
+        {
+            return;
+        }
+        BytesHeld += block.Bytes - bytesBefore;
+        if (block.Bytes > budgetBytes)
+        {
+            Remove(block);
+            return;
+        }
+        for (var row = 0; row < block.Rows.Length; row++)
+        {
+            Index(block, row, previousLengths[row]);
+        }
+        Touch(block);
+        EvictBeyondBudget();
+    }
+
+    private void Index(KvBlock block, int row, int from)
+    {
+        var hashes = block.Rows[row].Hashes;
+        for (var length = from; length < hashes.Length; length++)
+        {
+            if (!prefixes.TryGetValue(hashes[length], out var list))
+            {
+                prefixes[hashes[length]] = list = new List<(KvBlock, int)>(1);
+            }
+            list.Add((block, row));
+        }
+    }
+
+    private void EvictBeyondBudget()
+    {
         while (BytesHeld > budgetBytes && recency.First is { } oldest)
         {
             Remove(oldest.Value);
@@ -86,7 +120,7 @@ public sealed class PrefixKvCache : IDisposable
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(BytesHeld);
     }
 
-    /// <summary>Drops a block (also one that a newer block makes redundant) and disposes it.</summary>
+    /// <summary>Drops a block.</summary>
     public void Remove(KvBlock block)
     {
         if (block.Node is null)
@@ -110,7 +144,6 @@ public sealed class PrefixKvCache : IDisposable
                 }
             }
         }
-        block.Dispose();
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(BytesHeld);
     }
 
@@ -128,7 +161,6 @@ public sealed class PrefixKvCache : IDisposable
         foreach (var block in recency)
         {
             block.Node = null;
-            block.Dispose();
         }
         recency.Clear();
         prefixes.Clear();

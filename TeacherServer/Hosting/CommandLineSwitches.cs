@@ -19,5 +19,6 @@ public static class CommandLineSwitches
         ["--api-key"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ApiKey)}",
         ["--batch-window-ms"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BatchWindowMilliseconds)}",
         ["--prefix-cache-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.PrefixCacheBytes)}",
+        ["--split-past"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.SplitPastAttention)}",
     };
 }

@@ -73,6 +73,12 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Range(0, long.MaxValue)]
     public long PrefixCacheBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Let cached steps read the past keys and values where the prefix cache keeps them when a model's present.* outputs
+    /// allow it (<see cref="SplitPastGraph"/>); false runs the graph as exported, which copies the past into present.* at every step.
+    /// </summary>
+    public bool SplitPastAttention { get; set; } = true;
+
     /// <summary>Largest max_new_tokens of a generate request.</summary>
     [Range(1, 1_000_000)]
     public int MaxNewTokens { get; set; } = 1024;

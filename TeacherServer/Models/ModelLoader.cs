@@ -32,7 +32,8 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         TeacherSession session;
         using (var sessionOptions = SessionOptionsFactory.Create(settings.ExecutionProvider, settings.IntraOpThreads, folder))
         {
-            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit);
+            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit,
+                settings.SplitPastAttention);
         }
         try
         {

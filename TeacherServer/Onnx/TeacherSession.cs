@@ -20,14 +20,16 @@ public sealed class TeacherSession : IDisposable
     private readonly string? positionIds;
     private readonly string? useCacheBranch;
     private readonly (string Name, TensorElementType Type, long Heads, long HeadDim)[] pasts;
-    private readonly string[] presents;
+    private readonly string[] keyValueOutputs;
 
     private TeacherSession(InferenceSession session, string[] inputNames, TensorElementType idsType, string? attentionMask,
-        string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts)
+        string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts, bool newKeyValues)
     {
         var outputs = session.OutputMetadata;
-        presents = pasts.Select(p => TopKGraphAugmenter.PresentPrefix + p.Item1[PastPrefix.Length..]).ToArray();
-        SupportsCache = pasts.Length > 0 && attentionMask is not null && presents.All(outputs.ContainsKey);
+        var prefix = newKeyValues ? SplitPastGraph.NewPrefix : TopKGraphAugmenter.PresentPrefix;
+        keyValueOutputs = pasts.Select(p => prefix + p.Item1[PastPrefix.Length..]).ToArray();
+        OutputsNewKeyValuesOnly = newKeyValues;
+        SupportsCache = pasts.Length > 0 && attentionMask is not null && keyValueOutputs.All(outputs.ContainsKey);
         this.session = session;
         this.inputNames = inputNames;
         this.idsType = idsType;
@@ -38,16 +40,25 @@ public sealed class TeacherSession : IDisposable
     }
 
     /// <summary>
-    /// True when every <c>past_key_values.*</c> input has its <c>present.*</c> output, so cached keys and values can
+    /// True when every <c>past_key_values.*</c> input has its keys-and-values output, so cached keys and values can
     /// be fed back instead of rerunning a prefix.
     /// </summary>
     public bool SupportsCache { get; }
 
+    /// <summary>
+    /// True when the graph was rewritten by <see cref="SplitPastGraph"/>: a run outputs the new positions' keys and values
+    /// only; otherwise it outputs present.*, the past followed by the new positions.
+    /// </summary>
+    public bool OutputsNewKeyValuesOnly { get; }
+
     /// <summary>Appends the top-k tail to <paramref name="model"/> and opens a session on it.</summary>
     /// <exception cref="IncompatibleModelException">The graph cannot be served.</exception>
     /// <param name="vocabLimit">Serve only the first that many logits (teacher.json's vocab_size); null serves them all.</param>
-    public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim, int? vocabLimit = null)
+    /// <param name="splitPast">Rewrite the attention of cached steps to read the past in place where the graph allows it (<see cref="SplitPastGraph"/>).</param>
+    public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim, int? vocabLimit = null,
+        bool splitPast = true)
     {
+        var newKeyValues = splitPast && SplitPastGraph.Apply(model) is not null;
         TopKGraphAugmenter.Append(model, logitsName, vocabLimit);
         InferenceSession session;
         try
@@ -60,7 +71,7 @@ public sealed class TeacherSession : IDisposable
         }
         try
         {
-            return Plan(session, keyValueHeads, headDim);
+            return Plan(session, keyValueHeads, headDim, newKeyValues);
         }
         catch
         {
@@ -69,7 +80,7 @@ public sealed class TeacherSession : IDisposable
         }
     }
 
-    private static TeacherSession Plan(InferenceSession session, int? keyValueHeads, int? headDim)
+    private static TeacherSession Plan(InferenceSession session, int? keyValueHeads, int? headDim, bool newKeyValues)
     {
         var inputs = session.InputMetadata;
         if (!inputs.TryGetValue("input_ids", out var ids))
@@ -114,7 +125,7 @@ public sealed class TeacherSession : IDisposable
                     throw new IncompatibleModelException($"The model needs an input this server cannot feed: '{name}'.");
             }
         }
-        return new TeacherSession(session, [.. inputs.Keys], ids.ElementDataType, attentionMask, positionIds, useCacheBranch, [.. pasts]);
+        return new TeacherSession(session, [.. inputs.Keys], ids.ElementDataType, attentionMask, positionIds, useCacheBranch, [.. pasts], newKeyValues);
     }
 
     private static void RequireIdsType(string name, NodeMetadata meta, TensorElementType idsType)
@@ -130,15 +141,15 @@ public sealed class TeacherSession : IDisposable
     /// <param name="temperatures">τ of each row.</param>
     /// <param name="wantLastLogits">Also fetch the [B,V] logits at each row's last position.</param>
     public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits) =>
-        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, wantLastLogits, wantPresents: false);
+        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, wantLastLogits, wantKeyValues: false);
 
     /// <summary>
     /// Runs the positions of each row after its past: row b feeds tokens [PastLength, Length) as new positions
     /// (right-padded to the longest), attending to the slots of <paramref name="past"/> its mask marks. With
-    /// <paramref name="wantPresents"/> the output keeps the present.* values ([B,H,P+S,D]: the past, then the new positions).
+    /// <paramref name="wantKeyValues"/> the output holds the new positions' keys and values (<see cref="TeacherBatchOutput.KeyValues"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">A row has a past but the model has no KV-cache inputs.</exception>
-    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, bool wantLastLogits, bool wantPresents)
+    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, bool wantLastLogits, bool wantKeyValues)
     {
         var batch = rows.Count;
         if (past.Width > 0 && !SupportsCache)
@@ -216,10 +227,10 @@ public sealed class TeacherSession : IDisposable
             Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
             Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
 
-            string[] outputs = [TopKGraphNames.Logprobs, TopKGraphNames.NextLogprob, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantPresents ? presents : []];
+            string[] outputs = [TopKGraphNames.Logprobs, TopKGraphNames.NextLogprob, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantKeyValues ? keyValueOutputs : []];
             using var runOptions = new RunOptions();
             var results = session.Run(runOptions, names, values, outputs);
-            return new TeacherBatchOutput(results, width, wantLastLogits, wantPresents ? presents.Length : 0);
+            return new TeacherBatchOutput(results, width, wantLastLogits, wantKeyValues ? keyValueOutputs.Length : 0, OutputsNewKeyValuesOnly ? 0 : pastWidth);
         }
         finally
         {
@@ -231,7 +242,7 @@ public sealed class TeacherSession : IDisposable
     }
 
     /// <summary>The past_key_values inputs in order: (heads, head width) of each, for assembling a past.</summary>
-    public IReadOnlyList<(long Heads, long HeadDim)> PastShapes => pasts.Select(p => (p.Heads, p.HeadDim)).ToArray();
+    public IReadOnlyList<(int Heads, int HeadDim)> PastShapes => pasts.Select(p => ((int)p.Heads, (int)p.HeadDim)).ToArray();
 
     /// <summary>True when the model has a KV cache in float32, which the prefix cache can copy between batches.</summary>
     public bool SupportsPrefixCache => SupportsCache && pasts.All(p => p.Type == TensorElementType.Float);

@@ -5,7 +5,7 @@ namespace Distill.TeacherServer.Onnx;
 
 /// <summary>
 /// Appends <c>logits/τ → LogSoftmax</c>, a gather of the next token's log-prob and a gather of each row's
-/// last-position logits to a causal LM graph, and makes those (and the KV-cache outputs <c>present.*</c>) the only
+/// last-position logits to a causal LM graph, and makes those (and the KV-cache outputs <c>present.*</c> or <c>distill_new.*</c>) the only
 /// graph outputs. The top-k is selected outside the graph (<see cref="Selection.TopKSelector"/>), only at the
 /// positions a request asks for: ORT's TopK cost a fifth of a 16 × 256 batch at k = 256 and ran at every position.
 /// </summary>
@@ -79,7 +79,7 @@ public static class TopKGraphAugmenter
         graph.Input.Add(Tensor(TopKGraphNames.LastIndex, DataType.Int64, "batch"));
 
         // The KV-cache outputs stay (the prefix cache fetches them); the logits and anything else go.
-        var presents = graph.Output.Where(o => o.Name.StartsWith(PresentPrefix, StringComparison.Ordinal)).ToArray();
+        var presents = graph.Output.Where(o => o.Name.StartsWith(PresentPrefix, StringComparison.Ordinal) || o.Name.StartsWith(SplitPastGraph.NewPrefix, StringComparison.Ordinal)).ToArray();
         graph.Output.Clear();
         // Output shapes are left to shape inference: a declared symbol could clash with the model's own.
         graph.Output.Add(Tensor(TopKGraphNames.Logprobs, DataType.Float));

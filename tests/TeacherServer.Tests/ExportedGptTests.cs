@@ -104,7 +104,7 @@ public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<Ex
         using var host = Serve();
         await host.WaitForModelAsync("gpt");
         await host.WaitForModelAsync("gpt-optimum");
-        var request = new GenerateRequest([[5, 17, 42], [200, 3, 9, 9, 1, 250]], MaxNewTokens: 30, Temperature: 1f, TopP: 0.9f, Seed: 3, StopAtEos: false);
+        var request = new GenerateRequest([[5, 17, 42], [200, 3, 9, 9, 1, 250]], MaxNewTokens: 70, Temperature: 1f, TopP: 0.9f, Seed: 3, StopAtEos: false);
         var cachedPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels("gpt-optimum");
         var cachedBefore = cachedPositions.Value;
 
@@ -112,11 +112,11 @@ public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<Ex
         var cached = await GenerateAsync(host, "gpt-optimum", request);
 
         // every step after the prompt's ran only the new token: the prompt and the tokens before came from the prefix cache
-        var steps = new[] { (Prompt: 3, New: 29), (Prompt: 6, New: 26) };
+        var steps = new[] { (Prompt: 3, New: 61), (Prompt: 6, New: 58) };
         Assert.Equal(steps.Sum(s => Enumerable.Range(1, s.New - 1).Sum(i => s.Prompt + i - 1)), cachedPositions.Value - cachedBefore);
         Assert.Equal(rerun.Completions.Select(c => c.Tokens), cached.Completions.Select(c => c.Tokens));
-        Assert.Equal(32 - 3, cached.Completions[0].Tokens.Length); // both stopped by the context length
-        Assert.Equal(32 - 6, cached.Completions[1].Tokens.Length);
+        Assert.Equal(64 - 3, cached.Completions[0].Tokens.Length); // both stopped by the context length
+        Assert.Equal(64 - 6, cached.Completions[1].Tokens.Length);
         Assert.All(cached.Completions, c => Assert.Equal("length", c.FinishReason));
     }
 
@@ -144,7 +144,7 @@ public sealed class ExportedGptTests(ExportedModels exported) : IClassFixture<Ex
         }
         var info = await host.FindModelAsync("gpt");
         Assert.Equal(exported.VocabSize, info!.VocabSize);
-        Assert.Equal(32, info.ContextLength);
+        Assert.Equal(64, info.ContextLength);
         Assert.Equal("byte-level-bpe", info.TokenizerKind);
         Assert.NotNull(info.TokenizerFingerprint);
         Assert.Equal(info.TokenizerFingerprint, (await host.FindModelAsync("gpt-optimum"))!.TokenizerFingerprint);

@@ -19,15 +19,24 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
     private static readonly int[] B = [.. A[..10], .. Tokens(2, 8)];
     private static readonly int[] C = Tokens(3, 16);
 
-    private TeacherHost Serve(string name, string? folder = null, long? cacheBytes = null) => TeacherHost.Start(
-        models => ExportedModels.CopyFolder(folder ?? exported.Optimum, Path.Combine(models, name)),
-        cacheBytes is { } bytes ? new Dictionary<string, string?> { ["TeacherServer:PrefixCacheBytes"] = bytes.ToString() } : null);
-
-    [Fact]
-    public async Task Hit_partial_hit_and_miss_each_equal_a_full_recompute()
+    private TeacherHost Serve(string name, string? folder = null, long? cacheBytes = null, bool splitPast = true)
     {
-        const string model = "inc-hits";
-        using var host = Serve(model);
+        var settings = new Dictionary<string, string?> { ["TeacherServer:SplitPastAttention"] = splitPast.ToString() };
+        if (cacheBytes is { } bytes)
+        {
+            settings["TeacherServer:PrefixCacheBytes"] = bytes.ToString();
+        }
+        return TeacherHost.Start(models => ExportedModels.CopyFolder(folder ?? exported.Optimum, Path.Combine(models, name)), settings);
+    }
+
+    /// <param name="splitPast">true: the step graph reads the past in place; false: the graph as exported, fetching present.*.</param>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Hit_partial_hit_and_miss_each_equal_a_full_recompute(bool splitPast)
+    {
+        var model = $"inc-hits-{splitPast}";
+        using var host = Serve(model, splitPast: splitPast);
         await host.WaitForModelAsync(model);
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
 
@@ -68,18 +77,19 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
     }
 
     [Theory]
-    [InlineData(10, 14, 12)] // longer rows answer more positions and reuse only up to the start: assembled pasts
-    [InlineData(12, 12, 12)] // lockstep: the previous step's block is fed as it is
-    public async Task Continuing_a_batch_token_by_token_runs_only_the_new_tokens_and_stays_exact(int first, int second, int third)
+    [InlineData(10, 14, 12, true)] // longer rows answer more positions and reuse only up to the start: assembled pasts
+    [InlineData(12, 12, 12, true)] // lockstep: the previous step's block grows in place, past its first capacity
+    [InlineData(12, 12, 12, false)]
+    public async Task Continuing_a_batch_token_by_token_runs_only_the_new_tokens_and_stays_exact(int first, int second, int third, bool splitPast)
     {
-        var model = $"inc-steps-{first}-{second}-{third}";
-        using var host = Serve(model);
+        var model = $"inc-steps-{first}-{second}-{third}-{splitPast}";
+        using var host = Serve(model, splitPast: splitPast);
         await host.WaitForModelAsync(model);
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
         List<int>[] rows = [[.. Tokens(4, first)], [.. Tokens(5, second)], [.. Tokens(6, third)]];
         var random = new Random(9);
         await IncrementalAsync(host, model, rows.Select(r => r.ToArray()).ToArray(), start: rows.Min(r => r.Count) - 1);
-        for (var step = 0; step < 12; step++)
+        for (var step = 0; step < 24; step++)
         {
             foreach (var row in rows)
             {
@@ -98,8 +108,9 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
     public async Task An_evicted_prefix_is_recomputed_and_the_budget_holds_under_a_flood_of_prefixes()
     {
         const string model = "inc-flood";
-        // one block of 20 positions: 2 layers × (key + value) × 4 heads × 20 × 8 × 4 bytes = 10,240 bytes
-        const long budget = 24_000;
+        // one block of 20 positions holds 48 slots (20 plus headroom, in steps of 16):
+        // 2 layers × (key + value) × 4 heads × 48 × 8 × 4 bytes = 24,576 bytes; the budget holds two
+        const long budget = 60_000;
         using var host = Serve(model, cacheBytes: budget);
         await host.WaitForModelAsync(model);
         var bytes = TeacherMetrics.PrefixCacheBytes.WithLabels(model);

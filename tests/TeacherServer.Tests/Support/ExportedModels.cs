@@ -17,7 +17,7 @@ public sealed class ExportedModels : IDisposable
         VocabSize = TokenizerLoader.Load(tokenizer).VocabSize;
 
         torch.manual_seed(7);
-        using var gpt = new Gpt(new GptConfig { VocabSize = VocabSize, ContextLength = 32, EmbeddingSize = 32, Layers = 2, Heads = 4, Dropout = 0 });
+        using var gpt = new Gpt(new GptConfig { VocabSize = VocabSize, ContextLength = 64, EmbeddingSize = 32, Layers = 2, Heads = 4, Dropout = 0 });
         gpt.eval();
         Plain = Path.Combine(Root, "plain");
         Optimum = Path.Combine(Root, "optimum");
