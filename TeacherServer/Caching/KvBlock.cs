@@ -1,5 +1,6 @@
 using Distill.TeacherServer.Onnx;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Distill.TeacherServer.Caching;
 
@@ -15,18 +16,31 @@ public sealed class KvBlock
     public const int MinimumHeadroom = 16;
 
     private readonly (int Heads, int HeadDim)[] shapes;
-    private float[][] buffers;
+    private readonly KvBufferPool pool;
+    private KvBuffer[] buffers;
 
     /// <param name="shapes">(heads, head width) of each past_key_values input.</param>
-    /// <param name="rows">The rows, of which row b occupies index b of the batch axis.</param>
+    /// <param name="batch">Rows; row b occupies index b of the batch axis.</param>
     /// <param name="slots">Slots to hold from the start (more are added by <see cref="Reserve"/>).</param>
-    public KvBlock(IReadOnlyList<(int Heads, int HeadDim)> shapes, int batch, int slots)
+    /// <param name="pool">Where the buffers come from and go back to (<see cref="Release"/>).</param>
+    public KvBlock(IReadOnlyList<(int Heads, int HeadDim)> shapes, int batch, int slots, KvBufferPool pool)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         this.shapes = [.. shapes];
+        this.pool = pool;
         Batch = batch;
         Capacity = Padded(slots);
-        buffers = this.shapes.Select(s => new float[(long)batch * s.Heads * Capacity * s.HeadDim]).ToArray();
+        buffers = new KvBuffer[this.shapes.Length];
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            var (buffer, fresh) = pool.Rent(Length(i, Capacity));
+            if (!fresh)
+            {
+                buffer.Span.Clear(); // a masked slot must not hold NaN: its weight 0 times NaN would still be NaN
+            }
+            buffers[i] = buffer;
+        }
+        Bytes = buffers.Sum(b => b.Bytes);
         Rows = new BlockRow[batch];
     }
 
@@ -41,7 +55,7 @@ public sealed class KvBlock
     /// <summary>Row b's tokens and slots; the cache re-indexes a row when a run extends it.</summary>
     public BlockRow[] Rows { get; }
 
-    public long Bytes => buffers.Sum(b => (long)b.Length * sizeof(float));
+    public long Bytes { get; private set; }
 
     internal LinkedListNode<KvBlock>? Node { get; set; }
 
@@ -56,14 +70,32 @@ public sealed class KvBlock
         for (var i = 0; i < buffers.Length; i++)
         {
             var (heads, headDim) = shapes[i];
-            var grown = new float[(long)Batch * heads * capacity * headDim];
+            var (grown, fresh) = pool.Rent(Length(i, capacity));
+            var from = buffers[i].Span;
+            var to = grown.Span;
             for (var row = 0; row < Batch * heads; row++)
             {
-                buffers[i].AsSpan(row * Capacity * headDim, Width * headDim).CopyTo(grown.AsSpan(row * capacity * headDim));
+                from.Slice(row * Capacity * headDim, Width * headDim).CopyTo(to[(row * capacity * headDim)..]);
+                if (!fresh)
+                {
+                    to.Slice((row * capacity + Width) * headDim, (capacity - Width) * headDim).Clear();
+                }
             }
+            pool.Return(buffers[i]);
             buffers[i] = grown;
         }
         Capacity = capacity;
+        Bytes = buffers.Sum(b => b.Bytes);
+    }
+
+    /// <summary>Hands the buffers back to the pool; the block must not be used afterwards.</summary>
+    public void Release()
+    {
+        foreach (var buffer in buffers)
+        {
+            pool.Return(buffer);
+        }
+        buffers = [];
     }
 
     /// <summary>
@@ -84,7 +116,8 @@ public sealed class KvBlock
         for (var i = 0; i < buffers.Length; i++)
         {
             var (heads, headDim) = shapes[i];
-            values[i] = OrtValue.CreateTensorValueFromMemory(buffers[i], [Batch, heads, Capacity, headDim]);
+            values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [Batch, heads, Capacity, headDim],
+                buffers[i].Address, buffers[i].Bytes);
         }
         return new PastFeed(values, Capacity, mask);
     }
@@ -98,7 +131,7 @@ public sealed class KvBlock
         {
             var (heads, headDim) = shapes[i];
             var source = output.KeyValues(i, out var sourceWidth);
-            var target = buffers[i].AsSpan();
+            var target = buffers[i].Span;
             for (var row = 0; row < Batch * heads; row++)
             {
                 source.Slice((row * sourceWidth + output.KeyValueOffset) * headDim, count * headDim)
@@ -115,8 +148,8 @@ public sealed class KvBlock
         for (var i = 0; i < buffers.Length; i++)
         {
             var (heads, headDim) = shapes[i];
-            var from = source.buffers[i].AsSpan();
-            var to = buffers[i].AsSpan();
+            var from = source.buffers[i].Span;
+            var to = buffers[i].Span;
             for (var p = 0; p < length;)
             {
                 var run = 1;
@@ -141,6 +174,8 @@ public sealed class KvBlock
         Reserve(width);
         Width = width;
     }
+
+    private int Length(int input, int capacity) => checked(Batch * shapes[input].Heads * capacity * shapes[input].HeadDim);
 
     private static int Padded(int slots)
     {

@@ -46,6 +46,11 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         {
             output = session.Run(feeds, past, temperatures, wantLastLogits, wantKeyValues: true);
         }
+        catch when (!extending)
+        {
+            block.Release();
+            throw;
+        }
         finally
         {
             foreach (var value in past.Values ?? [])
@@ -99,7 +104,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
     /// <summary>A new block holding row b's cached positions in slots [0, m_b); its width is the longest of them.</summary>
     private (KvBlock, int[][]) Assemble(CachedPrefix?[] found, int[] pastLengths, int longestRow)
     {
-        var block = new KvBlock(session.PastShapes, found.Length, longestRow);
+        var block = new KvBlock(session.PastShapes, found.Length, longestRow, cache!.Buffers);
         var slots = new int[found.Length][];
         for (var b = 0; b < found.Length; b++)
         {

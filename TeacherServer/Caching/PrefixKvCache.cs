@@ -19,7 +19,11 @@ public sealed class PrefixKvCache : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(budgetBytes);
         this.budgetBytes = budgetBytes;
         this.modelName = modelName;
+        Buffers = new KvBufferPool(budgetBytes / 8);
     }
+
+    /// <summary>Buffers of dropped blocks for new ones; it holds at most an eighth of the budget besides it.</summary>
+    public KvBufferPool Buffers { get; }
 
     public long BytesHeld { get; private set; }
 
@@ -61,6 +65,7 @@ public sealed class PrefixKvCache : IDisposable
     {
         if (block.Bytes > budgetBytes)
         {
+            block.Release();
             return;
         }
         block.Node = recency.AddLast(block);
@@ -132,7 +137,7 @@ public sealed class PrefixKvCache : IDisposable
         BytesHeld -= block.Bytes;
         foreach (var row in block.Rows)
         {
-            foreach (var hash in row.Hashes)
+            foreach (var hash in row?.Hashes ?? [])
             {
                 if (prefixes.TryGetValue(hash, out var list))
                 {
@@ -144,6 +149,7 @@ public sealed class PrefixKvCache : IDisposable
                 }
             }
         }
+        block.Release();
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(BytesHeld);
     }
 
@@ -161,9 +167,11 @@ public sealed class PrefixKvCache : IDisposable
         foreach (var block in recency)
         {
             block.Node = null;
+            block.Release();
         }
         recency.Clear();
         prefixes.Clear();
+        Buffers.Dispose();
         BytesHeld = 0;
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(0);
     }

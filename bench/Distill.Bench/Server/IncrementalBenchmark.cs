@@ -9,10 +9,11 @@ namespace Distill.Bench.Server;
 
 /// <summary>
 /// MiniLLM's access pattern on the default teacher: the next-token top-k after every token of a continuation of a
-/// batch of prompts. Three ways, interleaved over rounds, each as a ratio to one full-sequence pass over the final
+/// batch of prompts. Four ways, interleaved over rounds, each as a ratio to one full-sequence pass over the final
 /// sequences: recomputing the whole prefix at every step (a server without a prefix cache, asked for the last
-/// position), incrementally with the prefix cache, and the pass itself, after untimed warm-up rounds of all three (the
-/// first round also times JIT compilation and the growth of ORT's arena). Also the bytes per position of the encodings.
+/// position), incrementally with the prefix cache, the same with the graph as exported (the past copied into present.*
+/// at every step, --split-past false), and the pass itself, after untimed warm-up rounds of all (the first round also
+/// times JIT compilation and the growth of ORT's arena). Also the bytes per position of the encodings.
 /// </summary>
 public static class IncrementalBenchmark
 {
@@ -31,19 +32,25 @@ public static class IncrementalBenchmark
         string[] common = ["--threads", threads.ToString(CultureInfo.InvariantCulture)];
         await using var cached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), common);
         await using var uncached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--prefix-cache-bytes", "0"]);
-        await Task.WhenAll(cached.WaitReadyAsync(), uncached.WaitReadyAsync());
+        await using var copying = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--split-past", "false"]);
+        await Task.WhenAll(cached.WaitReadyAsync(), uncached.WaitReadyAsync(), copying.WaitReadyAsync());
+        long residentSplit = uncached.CurrentRssBytes, residentAsExported = copying.CurrentRssBytes;
         Console.WriteLine($"incremental: {name}, {batch} prompts of {promptLength} tokens (test split), next-token top-{k} after each of {steps} continuation tokens; " +
                           $"ORT threads {(threads == 0 ? "ORT's choice" : threads)}; {warmup} untimed warm-up round(s) (JIT, ORT's arena), then {rounds} rounds, medians");
         for (var round = 0; round < warmup; round++)
         {
             await PostAsync(uncached.Client, name, new TopKRequest(roundSequences[round], k, 1f));
+            await PostAsync(copying.Client, name, new TopKRequest(roundSequences[round], k, 1f));
             await StepsAsync(uncached.Client, name, roundSequences[round], promptLength, k);
             await StepsAsync(cached.Client, name, roundSequences[round], promptLength, k);
+            await StepsAsync(copying.Client, name, roundSequences[round], promptLength, k);
         }
 
         var onePass = new List<double>();
         var recompute = new List<double>();
         var incremental = new List<double>();
+        var copied = new List<double>();
+        var onePassAsExported = new List<double>();
         var inRuns = new List<double>();
         var inServer = new List<double>();
         var modelLabel = $"{{model=\"{name}\"}}";
@@ -59,15 +66,21 @@ public static class IncrementalBenchmark
             inServer.Add((await cached.MetricAsync(requestSum) ?? 0) - serverBefore);
             onePass.Add(await TimeAsync(() => PostAsync(uncached.Client, name, new TopKRequest(text, k, 1f))));
             recompute.Add(await TimeAsync(() => StepsAsync(uncached.Client, name, text, promptLength, k)));
-            Console.WriteLine($"  round {round + 1}: one pass {onePass[^1] * 1000:N0} ms, full recompute per step {recompute[^1]:N2} s, incremental {incremental[^1]:N2} s");
+            copied.Add(await TimeAsync(() => StepsAsync(copying.Client, name, text, promptLength, k)));
+            onePassAsExported.Add(await TimeAsync(() => PostAsync(copying.Client, name, new TopKRequest(text, k, 1f))));
+            Console.WriteLine($"  round {round + 1}: one pass {onePass[^1] * 1000:N0} ms, full recompute per step {recompute[^1]:N2} s, incremental {incremental[^1]:N2} s, " +
+                              $"incremental copying the past {copied[^1]:N2} s, one pass as exported {onePassAsExported[^1] * 1000:N0} ms");
         }
         double pass = Median(onePass);
         Console.WriteLine($"{"",-52}{"seconds",10}{"vs one pass",13}");
         Console.WriteLine($"{"one full-sequence pass (all positions)",-52}{pass,10:N3}{1.0,12:F1}x");
+        Console.WriteLine($"{"  the same, graph as exported",-52}{Median(onePassAsExported),10:N3}{Median(onePassAsExported) / pass,12:F2}x   (--split-past false)");
         Console.WriteLine($"{"every step, full recompute (no prefix cache)",-52}{Median(recompute),10:N3}{Median(recompute) / pass,12:F1}x");
         Console.WriteLine($"{"every step, incremental (prefix cache)",-52}{Median(incremental),10:N3}{Median(incremental) / pass,12:F1}x");
+        Console.WriteLine($"{"  the same, past copied into present.* each step",-52}{Median(copied),10:N3}{Median(copied) / pass,12:F1}x   (--split-past false)");
         Console.WriteLine($"incremental, where the time goes (medians): ORT runs and top-k selection {Median(inRuns):N3} s, the rest of the server's work " +
                           $"(decoding, cache lookup, answer) {Median(inServer) - Median(inRuns):N3} s, HTTP and client {Median(incremental) - Median(inServer):N3} s");
+        Console.WriteLine($"resident after loading: {residentSplit / 1e6:N0} MB with the split-past graph, {residentAsExported / 1e6:N0} MB as exported");
         Console.WriteLine($"prefix cache: {await cached.MetricAsync("distill_prefix_cache_hit_positions_total" + modelLabel):N0} positions reused, " +
                           $"{await cached.MetricAsync("distill_prefix_cache_bytes" + modelLabel):N0} bytes held, {await cached.MetricAsync("distill_prefix_cache_evictions_total" + modelLabel) ?? 0:N0} evictions");
 
