@@ -1,6 +1,7 @@
 using Distill.Shared.Onnx;
 using Distill.Shared.Tokenization;
 using Distill.TeacherServer.Batching;
+using Distill.TeacherServer.Caching;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
 using Google.Protobuf;
@@ -18,6 +19,23 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
     {
         var settings = options.Value;
         var manifest = TeacherManifestReader.Read(folder);
+        if (settings.SplitPastAttention)
+        {
+            try
+            {
+                return Load(folder, version, manifest, splitPast: true);
+            }
+            catch (SplitPastRejectedException e)
+            {
+                logger.LogWarning("Model {Model}: {Reason}; it is served as exported, copying the past at every cached step", manifest.Name, e.Message);
+            }
+        }
+        return Load(folder, version, manifest, splitPast: false);
+    }
+
+    private LoadedModel Load(string folder, string version, TeacherManifest manifest, bool splitPast)
+    {
+        var settings = options.Value;
         ModelProto model;
         try
         {
@@ -32,12 +50,22 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         TeacherSession session;
         using (var sessionOptions = SessionOptionsFactory.Create(settings.ExecutionProvider, settings.IntraOpThreads, folder))
         {
-            session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit,
-                settings.SplitPastAttention);
+            try
+            {
+                session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit, splitPast);
+            }
+            catch (IncompatibleModelException e) when (splitPast)
+            {
+                throw new SplitPastRejectedException($"ONNX Runtime did not load the graph rewritten to read the past in place ({e.Message})", e);
+            }
         }
         try
         {
             var vocabSize = TestRun(session, manifest);
+            if (session.OutputsNewKeyValuesOnly)
+            {
+                CachedStepCheck.Run(session, manifest.ContextLength);
+            }
             var tokenizer = TokenizerInspector.Describe(folder);
             if (tokenizer.Problem is not null)
             {

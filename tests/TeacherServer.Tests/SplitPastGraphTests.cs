@@ -1,4 +1,5 @@
 using Distill.Shared.Onnx;
+using Distill.TeacherServer.Caching;
 using Distill.TeacherServer.Onnx;
 using Distill.TeacherServer.Tests.Support;
 using Microsoft.ML.OnnxRuntime;
@@ -54,6 +55,16 @@ public sealed class SplitPastGraphTests(ExportedModels exported) : IClassFixture
             AssertPositions(wholePresents[i], firstKeys[i], 0, Past, HeadDim, Heads);
             AssertPositions(wholePresents[i], stepKeys[i], Past, Length - Past, HeadDim, Heads);
         }
+    }
+
+    [Fact]
+    public void The_load_time_check_of_a_cached_step_passes_on_an_exported_decoder()
+    {
+        using var options = new SessionOptions();
+        using var session = TeacherSession.Open(Load(exported.Optimum), "logits", options, null, null);
+
+        Assert.True(session.OutputsNewKeyValuesOnly);
+        CachedStepCheck.Run(session, contextLength: 64);
     }
 
     [Fact]
