@@ -18,6 +18,7 @@ public sealed class KvBlock
     private readonly (int Heads, int HeadDim)[] shapes;
     private readonly KvBufferPool pool;
     private KvBuffer[] buffers;
+    private int preparedFor;
 
     /// <param name="shapes">(heads, head width) of each past_key_values input.</param>
     /// <param name="batch">Rows; row b occupies index b of the batch axis.</param>
@@ -86,6 +87,18 @@ public sealed class KvBlock
         }
         Capacity = capacity;
         Bytes = buffers.Sum(b => b.Bytes);
+        if (preparedFor > 0)
+        {
+            PrepareNextSize();
+        }
+    }
+
+    /// <summary>A block that is being extended will likely outgrow its buffers: the next ones are made ready while the steps between run.</summary>
+    private void PrepareNextSize()
+    {
+        preparedFor = Capacity;
+        var next = Padded(Capacity + 1);
+        pool.Prepare(Enumerable.Range(0, shapes.Length).Select(i => Length(i, next)).ToArray());
     }
 
     /// <summary>Hands the buffers back to the pool; the block must not be used afterwards.</summary>
@@ -126,6 +139,7 @@ public sealed class KvBlock
     public void Append(TeacherBatchOutput output)
     {
         var count = output.Width;
+        var extended = Width > 0;
         Reserve(Width + count);
         for (var i = 0; i < buffers.Length; i++)
         {
@@ -139,6 +153,10 @@ public sealed class KvBlock
             }
         }
         Width += count;
+        if (extended && preparedFor != Capacity)
+        {
+            PrepareNextSize();
+        }
     }
 
     /// <summary>Copies the first <paramref name="length"/> positions of another block's row into slots [0, length) of row <paramref name="row"/>.</summary>

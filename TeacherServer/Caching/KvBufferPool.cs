@@ -3,49 +3,111 @@ namespace Distill.TeacherServer.Caching;
 /// <summary>
 /// Buffers of dropped or outgrown <see cref="KvBlock"/>s, kept for the next block of the same size (rollouts of one
 /// batch size grow through the same sizes). Memory the process already touched is cheap to reuse; fresh memory costs
-/// a page fault per 4 KiB page on first touch, which on this machine made growing a block cost 40–50 ms against about
-/// 1 ms with reused buffers. Bounded by bytes; beyond the bound a returned buffer is freed. Not thread-safe (the
-/// batcher's only).
+/// a page fault per 4 KiB page on first touch, which on this machine made growing a block cost 40–70 ms against about
+/// 1 ms with reused buffers. So a growing block also asks for the buffers of its next size ahead
+/// (<see cref="Prepare"/>): they are allocated and touched on a thread-pool thread while ORT runs the steps between.
+/// Bounded by bytes, prepared buffers included; beyond the bound a returned buffer is freed.
 /// </summary>
 public sealed class KvBufferPool(long maxBytes) : IDisposable
 {
+    private readonly Lock gate = new();
     private readonly Dictionary<int, Stack<KvBuffer>> free = [];
+    private readonly HashSet<int> preparing = [];
+    private long bytesHeld;
+    private bool disposed;
 
-    public long BytesHeld { get; private set; }
+    public long BytesHeld
+    {
+        get
+        {
+            lock (gate)
+            {
+                return bytesHeld;
+            }
+        }
+    }
 
     /// <summary>A buffer of exactly <paramref name="length"/> floats, and whether it is fresh (zeroed) rather than reused.</summary>
     public (KvBuffer Buffer, bool Fresh) Rent(int length)
     {
-        if (free.TryGetValue(length, out var stack) && stack.TryPop(out var buffer))
+        lock (gate)
         {
-            BytesHeld -= buffer.Bytes;
-            return (buffer, false);
+            if (free.TryGetValue(length, out var stack) && stack.TryPop(out var buffer))
+            {
+                bytesHeld -= buffer.Bytes;
+                return (buffer, false);
+            }
         }
         return (new KvBuffer(length), true);
     }
 
     public void Return(KvBuffer buffer)
     {
-        if (BytesHeld + buffer.Bytes > maxBytes)
+        lock (gate)
         {
-            buffer.Dispose();
-            return;
+            if (!disposed && bytesHeld + buffer.Bytes <= maxBytes)
+            {
+                if (!free.TryGetValue(buffer.Length, out var stack))
+                {
+                    free[buffer.Length] = stack = new Stack<KvBuffer>();
+                }
+                stack.Push(buffer);
+                bytesHeld += buffer.Bytes;
+                return;
+            }
         }
-        if (!free.TryGetValue(buffer.Length, out var stack))
+        buffer.Dispose();
+    }
+
+    /// <summary>
+    /// Makes sure, in the background, that the pool will hold one free buffer of each length in
+    /// <paramref name="lengths"/>, touched so that renting and filling it costs no page faults.
+    /// </summary>
+    public void Prepare(IReadOnlyList<int> lengths)
+    {
+        var wanted = new List<int>();
+        lock (gate)
         {
-            free[buffer.Length] = stack = new Stack<KvBuffer>();
+            foreach (var group in lengths.GroupBy(l => l))
+            {
+                var have = free.TryGetValue(group.Key, out var stack) ? stack.Count : 0;
+                if (!preparing.Contains(group.Key))
+                {
+                    wanted.AddRange(Enumerable.Repeat(group.Key, Math.Max(0, group.Count() - have)));
+                }
+            }
+            if (disposed || wanted.Count == 0 || bytesHeld + wanted.Sum(l => (long)l * sizeof(float)) > maxBytes)
+            {
+                return;
+            }
+            preparing.UnionWith(wanted);
         }
-        stack.Push(buffer);
-        BytesHeld += buffer.Bytes;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            foreach (var length in wanted)
+            {
+                var buffer = new KvBuffer(length);
+                buffer.Span.Clear(); // the first touch, where the page faults happen
+                Return(buffer);
+            }
+            lock (gate)
+            {
+                preparing.ExceptWith(wanted);
+            }
+        }, null);
     }
 
     public void Dispose()
     {
-        foreach (var buffer in free.Values.SelectMany(s => s))
+        lock (gate)
         {
-            buffer.Dispose();
+            disposed = true;
+            foreach (var buffer in free.Values.SelectMany(s => s))
+            {
+                buffer.Dispose();
+            }
+            free.Clear();
+            bytesHeld = 0;
         }
-        free.Clear();
-        BytesHeld = 0;
     }
 }

@@ -78,6 +78,11 @@ public static class IncrementalBenchmark
         Console.WriteLine($"{"every step, full recompute (no prefix cache)",-52}{Median(recompute),10:N3}{Median(recompute) / pass,12:F1}x");
         Console.WriteLine($"{"every step, incremental (prefix cache)",-52}{Median(incremental),10:N3}{Median(incremental) / pass,12:F1}x");
         Console.WriteLine($"{"  the same, past copied into present.* each step",-52}{Median(copied),10:N3}{Median(copied) / pass,12:F1}x   (--split-past false)");
+        // A pass and the rollouts of one round run within seconds of each other, so their ratio is less exposed to this
+        // machine's memory bandwidth changing between rounds than a ratio of medians taken over all rounds.
+        var perRound = incremental.Select((t, r) => t / onePass[r]).ToList();
+        Console.WriteLine($"incremental ÷ the same round's pass: {string.Join(", ", perRound.Select(x => $"{x:F1}x"))} (median {Median(perRound):F1}x); " +
+                          $"past copied: {string.Join(", ", copied.Select((t, r) => $"{t / onePass[r]:F1}x"))} (median {Median(copied.Select((t, r) => t / onePass[r]).ToList()):F1}x)");
         Console.WriteLine($"incremental, where the time goes (medians): ORT runs and top-k selection {Median(inRuns):N3} s, the rest of the server's work " +
                           $"(decoding, cache lookup, answer) {Median(inServer) - Median(inRuns):N3} s, HTTP and client {Median(incremental) - Median(inServer):N3} s");
         Console.WriteLine($"resident after loading: {residentSplit / 1e6:N0} MB with the split-past graph, {residentAsExported / 1e6:N0} MB as exported");
