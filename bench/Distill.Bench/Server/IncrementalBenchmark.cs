@@ -22,7 +22,7 @@ public static class IncrementalBenchmark
         var flags = new BenchFlags(args);
         var model = flags.Text("model") ?? "models/austen-gpt";
         int batch = flags.Int("batch", 8), promptLength = flags.Int("prompt", 64), steps = flags.Int("steps", 128), k = flags.Int("k", 64);
-        int rounds = flags.Int("rounds", 3), warmup = flags.Int("warmup", 1), threads = flags.Int("threads", 0);
+        int rounds = flags.Int("rounds", 5), warmup = flags.Int("warmup", 1), threads = flags.Int("threads", 0);
         flags.RequireAllRead();
 
         var roundSequences = TestSplitSequences(model, batch, promptLength + steps, warmup + rounds);
