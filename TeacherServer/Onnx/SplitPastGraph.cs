@@ -52,7 +52,11 @@ public static class SplitPastGraph
                 producers[output] = node;
             }
         }
-        var graphInputs = graph.Input.ToDictionary(i => i.Name);
+        var graphInputs = new Dictionary<string, ValueInfoProto>();
+        foreach (var input in graph.Input)
+        {
+            graphInputs.TryAdd(input.Name, input);
+        }
         var concats = new Dictionary<string, (string Past, string New)>(); // present name → its two parts
         foreach (var present in presents)
         {
