@@ -41,7 +41,6 @@ public sealed class KvBlock
             }
             buffers[i] = buffer;
         }
-        Bytes = buffers.Sum(b => b.Bytes);
         Rows = new BlockRow[batch];
     }
 
@@ -56,7 +55,7 @@ public sealed class KvBlock
     /// <summary>Row b's tokens and slots; the cache re-indexes a row when a run extends it.</summary>
     public BlockRow[] Rows { get; }
 
-    public long Bytes { get; private set; }
+    public long Bytes => buffers.Sum(b => b.Bytes);
 
     internal LinkedListNode<KvBlock>? Node { get; set; }
 
@@ -86,11 +85,6 @@ public sealed class KvBlock
             buffers[i] = grown;
         }
         Capacity = capacity;
-        Bytes = buffers.Sum(b => b.Bytes);
-        if (preparedFor > 0)
-        {
-            PrepareNextSize();
-        }
     }
 
     /// <summary>A block that is being extended will likely outgrow its buffers: the next ones are made ready while the steps between run.</summary>

@@ -3,7 +3,7 @@ namespace Distill.TeacherServer.Caching;
 /// <summary>
 /// Buffers of dropped or outgrown <see cref="KvBlock"/>s, kept for the next block of the same size (rollouts of one
 /// batch size grow through the same sizes). Memory the process already touched is cheap to reuse; fresh memory costs
-/// a page fault per 4 KiB page on first touch, which on this machine made growing a block cost 40–70 ms against about
+/// a page fault per 4 KiB page on first touch, which on this machine made growing a block cost 47–69 ms against about
 /// 1 ms with reused buffers. So a growing block also asks for the buffers of its next size ahead
 /// (<see cref="Prepare"/>): they are allocated and touched on a thread-pool thread while ORT runs the steps between.
 /// Bounded by bytes, prepared buffers included; beyond the bound a returned buffer is freed.
