@@ -5,9 +5,10 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Distill.TeacherServer.Caching;
 
 /// <summary>
-/// Keys and values of a batch of rows, kept by the server in one buffer per past_key_values input, [B,H,Capacity,D].
+/// Keys and values of a batch of rows, kept by the server in one buffer holding a part per past_key_values input,
+/// [B,H,Capacity,D] each (one allocation, so that a block of a few megabytes is backed by huge pages).
 /// Slots [0, <see cref="Width"/>) are filled; a run appends its new positions after them, so a batch extended token by
-/// token is fed the same buffers every step and never copies its past. A row's positions need not be contiguous
+/// token is fed the same buffer every step and never copies its past. A row's positions need not be contiguous
 /// (holes where a run's rows had fewer new tokens than the longest); the slot of each is in <see cref="BlockRow.Slots"/>.
 /// </summary>
 public sealed class KvBlock
@@ -17,13 +18,13 @@ public sealed class KvBlock
 
     private readonly (int Heads, int HeadDim)[] shapes;
     private readonly KvBufferPool pool;
-    private KvBuffer[] buffers;
+    private KvBuffer? buffer;
     private int preparedFor;
 
     /// <param name="shapes">(heads, head width) of each past_key_values input.</param>
     /// <param name="batch">Rows; row b occupies index b of the batch axis.</param>
     /// <param name="slots">Slots to hold from the start (more are added by <see cref="Reserve"/>).</param>
-    /// <param name="pool">Where the buffers come from and go back to (<see cref="Release"/>).</param>
+    /// <param name="pool">Where the buffer comes from and goes back to (<see cref="Release"/>).</param>
     public KvBlock(IReadOnlyList<(int Heads, int HeadDim)> shapes, int batch, int slots, KvBufferPool pool)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
@@ -31,16 +32,12 @@ public sealed class KvBlock
         this.pool = pool;
         Batch = batch;
         Capacity = Padded(slots);
-        buffers = new KvBuffer[this.shapes.Length];
-        for (var i = 0; i < buffers.Length; i++)
+        var (rented, fresh) = pool.Rent(TotalLength(Capacity));
+        if (!fresh)
         {
-            var (buffer, fresh) = pool.Rent(Length(i, Capacity));
-            if (!fresh)
-            {
-                buffer.Span.Clear(); // a masked slot must not hold NaN: its weight 0 times NaN would still be NaN
-            }
-            buffers[i] = buffer;
+            rented.Span.Clear(); // a masked slot must not hold NaN: its weight 0 times NaN would still be NaN
         }
+        buffer = rented;
         Rows = new BlockRow[batch];
     }
 
@@ -55,11 +52,13 @@ public sealed class KvBlock
     /// <summary>Row b's tokens and slots; the cache re-indexes a row when a run extends it.</summary>
     public BlockRow[] Rows { get; }
 
-    public long Bytes => buffers.Sum(b => b.Bytes);
+    public long Bytes => buffer?.Bytes ?? 0;
+
+    private KvBuffer Buffer => buffer ?? throw new ObjectDisposedException(nameof(KvBlock));
 
     internal LinkedListNode<KvBlock>? Node { get; set; }
 
-    /// <summary>Makes room for <paramref name="width"/> filled slots, copying the filled ones into larger buffers if needed.</summary>
+    /// <summary>Makes room for <paramref name="width"/> filled slots, copying the filled ones into a larger buffer if needed.</summary>
     public void Reserve(int width)
     {
         if (width <= Capacity)
@@ -67,12 +66,12 @@ public sealed class KvBlock
             return;
         }
         var capacity = Padded(width);
-        for (var i = 0; i < buffers.Length; i++)
+        var (grown, fresh) = pool.Rent(TotalLength(capacity));
+        for (var i = 0; i < shapes.Length; i++)
         {
             var (heads, headDim) = shapes[i];
-            var (grown, fresh) = pool.Rent(Length(i, capacity));
-            var from = buffers[i].Span;
-            var to = grown.Span;
+            var from = Part(Buffer, i, Capacity);
+            var to = Part(grown, i, capacity);
             for (var row = 0; row < Batch * heads; row++)
             {
                 from.Slice(row * Capacity * headDim, Width * headDim).CopyTo(to[(row * capacity * headDim)..]);
@@ -81,32 +80,32 @@ public sealed class KvBlock
                     to.Slice((row * capacity + Width) * headDim, (capacity - Width) * headDim).Clear();
                 }
             }
-            pool.Return(buffers[i]);
-            buffers[i] = grown;
         }
+        pool.Return(Buffer);
+        buffer = grown;
         Capacity = capacity;
     }
 
-    /// <summary>A block that is being extended will likely outgrow its buffers: the next ones are made ready while the steps between run.</summary>
+    /// <summary>A block that is being extended will likely outgrow its buffer: the next one is made ready while the steps between run.</summary>
     private void PrepareNextSize()
     {
         preparedFor = Capacity;
         var next = Padded(Capacity + 1);
-        pool.Prepare(Enumerable.Range(0, shapes.Length).Select(i => Length(i, next)).ToArray());
+        pool.Prepare([TotalLength(next)]);
     }
 
-    /// <summary>Hands the buffers back to the pool; the block must not be used afterwards.</summary>
+    /// <summary>Hands the buffer back to the pool; the block must not be used afterwards.</summary>
     public void Release()
     {
-        foreach (var buffer in buffers)
+        if (buffer is not null)
         {
             pool.Return(buffer);
+            buffer = null;
         }
-        buffers = [];
     }
 
     /// <summary>
-    /// The buffers as a past of width <see cref="Capacity"/>: row b attends to the slots <paramref name="rowSlots"/>[b]
+    /// The buffer's parts as a past of width <see cref="Capacity"/>: row b attends to the slots <paramref name="rowSlots"/>[b]
     /// lists, every other slot is masked. Dispose the returned values after the run.
     /// </summary>
     public PastFeed Feed(IReadOnlyList<int[]> rowSlots)
@@ -119,12 +118,12 @@ public sealed class KvBlock
                 mask[b * Capacity + slot] = 1;
             }
         }
-        var values = new OrtValue[buffers.Length];
-        for (var i = 0; i < buffers.Length; i++)
+        var values = new OrtValue[shapes.Length];
+        for (var i = 0; i < shapes.Length; i++)
         {
             var (heads, headDim) = shapes[i];
             values[i] = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, [Batch, heads, Capacity, headDim],
-                buffers[i].Address, buffers[i].Bytes);
+                Buffer.Address + (nint)Offset(i, Capacity) * sizeof(float), (long)Length(i, Capacity) * sizeof(float));
         }
         return new PastFeed(values, Capacity, mask);
     }
@@ -135,11 +134,11 @@ public sealed class KvBlock
         var count = output.Width;
         var extended = Width > 0;
         Reserve(Width + count);
-        for (var i = 0; i < buffers.Length; i++)
+        for (var i = 0; i < shapes.Length; i++)
         {
             var (heads, headDim) = shapes[i];
             var source = output.KeyValues(i, out var sourceWidth);
-            var target = buffers[i].Span;
+            var target = Part(Buffer, i, Capacity);
             for (var row = 0; row < Batch * heads; row++)
             {
                 source.Slice((row * sourceWidth + output.KeyValueOffset) * headDim, count * headDim)
@@ -157,11 +156,11 @@ public sealed class KvBlock
     public void CopyPrefix(KvBlock source, int sourceRow, int length, int row)
     {
         var sourceSlots = source.Rows[sourceRow].Slots;
-        for (var i = 0; i < buffers.Length; i++)
+        for (var i = 0; i < shapes.Length; i++)
         {
             var (heads, headDim) = shapes[i];
-            var from = source.buffers[i].Span;
-            var to = buffers[i].Span;
+            var from = source.Part(source.Buffer, i, source.Capacity);
+            var to = Part(Buffer, i, Capacity);
             for (var p = 0; p < length;)
             {
                 var run = 1;
@@ -187,7 +186,22 @@ public sealed class KvBlock
         Width = width;
     }
 
+    /// <summary>Input i's part of a buffer laid out for <paramref name="capacity"/> slots: [B,H_i,capacity,D_i].</summary>
+    private Span<float> Part(KvBuffer of, int input, int capacity) => of.Span.Slice(Offset(input, capacity), Length(input, capacity));
+
     private int Length(int input, int capacity) => checked(Batch * shapes[input].Heads * capacity * shapes[input].HeadDim);
+
+    private int Offset(int input, int capacity)
+    {
+        var offset = 0;
+        for (var i = 0; i < input; i++)
+        {
+            offset = checked(offset + Length(i, capacity));
+        }
+        return offset;
+    }
+
+    private int TotalLength(int capacity) => Offset(shapes.Length, capacity);
 
     private static int Padded(int slots)
     {

@@ -44,6 +44,43 @@ public sealed class KvBlockTests
         Assert.True(pool.Rent(61).Fresh);
     }
 
+    [Fact]
+    public void A_prefix_copied_from_a_block_of_another_batch_size_lands_in_its_own_row_of_every_input()
+    {
+        var pool = new KvBufferPool(0);
+        var source = new KvBlock(Shapes, 3, 5, pool);
+        Write(source, (input, row, slot) => input * 1000 + row * 10 + slot);
+        source.Filled(5);
+        source.Rows[2] = new BlockRow(new int[5], [0, 1, 2, 3, 4], new ulong[5]);
+
+        var block = new KvBlock(Shapes, Batch, 4, pool);
+        block.CopyPrefix(source, sourceRow: 2, length: 4, row: 1);
+        block.Filled(4);
+
+        Read(block, (input, row, slot, value) =>
+        {
+            var (heads, _) = Shapes[input];
+            var (b, head) = (row / heads, row % heads);
+            Assert.Equal(b == 1 && slot < 4 ? input * 1000 + (2 * heads + head) * 10 + slot : 0f, value);
+        });
+    }
+
+    [Fact]
+    public void A_buffer_of_two_megabytes_or_more_is_zeroed_aligned_and_advised_to_use_huge_pages()
+    {
+        using var small = new KvBuffer(1000);
+        using var large = new KvBuffer(KvBuffer.HugePageBytes / sizeof(float) + 5);
+
+        Assert.True(small.Span.IndexOfAnyExcept(0f) < 0);
+        Assert.True(large.Span.IndexOfAnyExcept(0f) < 0);
+        Assert.False(small.HugePages);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(0, large.Address % KvBuffer.HugePageBytes);
+            Assert.Equal(Directory.Exists("/sys/kernel/mm/transparent_hugepage"), large.HugePages);
+        }
+    }
+
     private static void Write(KvBlock block, Func<int, int, int, float> value) => Visit(block, (input, row, slot, span, at) => span[at] = value(input, row, slot));
 
     private static void Read(KvBlock block, Action<int, int, int, float> check) => Visit(block, (input, row, slot, span, at) => check(input, row, slot, span[at]));
@@ -53,14 +90,14 @@ public sealed class KvBlockTests
     /// <summary>Every element of every slot, through the past the block feeds to ORT ([B,H,Capacity,D] per input).</summary>
     private static void Visit(KvBlock block, SlotVisitor visit)
     {
-        var feed = block.Feed(Enumerable.Range(0, Batch).Select(_ => Array.Empty<int>()).ToArray());
+        var feed = block.Feed(Enumerable.Range(0, block.Batch).Select(_ => Array.Empty<int>()).ToArray());
         try
         {
             for (var input = 0; input < Shapes.Length; input++)
             {
                 var data = feed.Values![input].GetTensorMutableDataAsSpan<float>();
                 var (heads, headDim) = Shapes[input];
-                for (var row = 0; row < Batch * heads; row++)
+                for (var row = 0; row < block.Batch * heads; row++)
                 {
                     for (var slot = 0; slot < block.Capacity; slot++)
                     {

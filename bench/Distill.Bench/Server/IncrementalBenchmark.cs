@@ -30,9 +30,9 @@ public static class IncrementalBenchmark
         var modelsFolder = Path.GetFullPath(Path.GetDirectoryName(Path.GetFullPath(model))!);
         var name = Path.GetFileName(Path.GetFullPath(model));
         string[] common = ["--threads", threads.ToString(CultureInfo.InvariantCulture)];
-        await using var cached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), common);
-        await using var uncached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--prefix-cache-bytes", "0"]);
-        await using var copying = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--split-past", "false"]);
+        await using var cached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), common, sampleMemory: false);
+        await using var uncached = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--prefix-cache-bytes", "0"], sampleMemory: false);
+        await using var copying = new ServerProcess(null, modelsFolder, new Dictionary<string, string>(), [.. common, "--split-past", "false"], sampleMemory: false);
         await Task.WhenAll(cached.WaitReadyAsync(), uncached.WaitReadyAsync(), copying.WaitReadyAsync());
         long residentSplit = uncached.CurrentRssBytes, residentAsExported = copying.CurrentRssBytes;
         Console.WriteLine($"incremental: {name}, {batch} prompts of {promptLength} tokens (test split), next-token top-{k} after each of {steps} continuation tokens; " +

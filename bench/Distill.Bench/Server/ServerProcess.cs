@@ -21,7 +21,10 @@ public sealed class ServerProcess : IAsyncDisposable
     private long peakRss;
 
     /// <param name="serverDll">Distill.TeacherServer.dll; by default the one built beside this benchmark.</param>
-    public ServerProcess(string? serverDll, string modelsFolder, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
+    /// <param name="sampleMemory">Whether to sample the peaks every 50 ms; each sample scrapes /metrics, which costs the
+    /// server CPU time, so a benchmark of latency leaves it off.</param>
+    public ServerProcess(string? serverDll, string modelsFolder, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments,
+                         bool sampleMemory = true)
     {
         var port = FreePort();
         var dll = serverDll ?? Path.Combine(AppContext.BaseDirectory, "Distill.TeacherServer.dll");
@@ -53,7 +56,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         Address = new Uri($"http://127.0.0.1:{port}");
         Client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(10) };
-        sampling = Task.Run(SampleAsync);
+        sampling = sampleMemory ? Task.Run(SampleAsync) : Task.CompletedTask;
     }
 
     public Uri Address { get; }
