@@ -35,7 +35,7 @@ public sealed class KvBlock
         var (rented, fresh) = pool.Rent(TotalLength(Capacity));
         if (!fresh)
         {
-            rented.Span.Clear(); // a masked slot must not hold NaN: its weight 0 times NaN would still be NaN
+            rented.Clear(); // a masked slot must not hold NaN: its weight 0 times NaN would still be NaN
         }
         buffer = rented;
         Rows = new BlockRow[batch];
@@ -187,21 +187,21 @@ public sealed class KvBlock
     }
 
     /// <summary>Input i's part of a buffer laid out for <paramref name="capacity"/> slots: [B,H_i,capacity,D_i].</summary>
-    private Span<float> Part(KvBuffer of, int input, int capacity) => of.Span.Slice(Offset(input, capacity), Length(input, capacity));
+    private Span<float> Part(KvBuffer of, int input, int capacity) => of.Slice(Offset(input, capacity), Length(input, capacity));
 
     private int Length(int input, int capacity) => checked(Batch * shapes[input].Heads * capacity * shapes[input].HeadDim);
 
-    private int Offset(int input, int capacity)
+    private long Offset(int input, int capacity)
     {
-        var offset = 0;
+        var offset = 0L;
         for (var i = 0; i < input; i++)
         {
-            offset = checked(offset + Length(i, capacity));
+            offset += Length(i, capacity);
         }
         return offset;
     }
 
-    private int TotalLength(int capacity) => Offset(shapes.Length, capacity);
+    private long TotalLength(int capacity) => Offset(shapes.Length, capacity);
 
     private static int Padded(int slots)
     {

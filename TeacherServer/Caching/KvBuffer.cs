@@ -18,7 +18,8 @@ public sealed unsafe partial class KvBuffer : IDisposable
     private void* pointer;
     private readonly bool aligned;
 
-    public KvBuffer(int length)
+    /// <param name="length">Floats: a block's parts together may hold more than a span can address, each part no more.</param>
+    public KvBuffer(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         Length = length;
@@ -40,16 +41,25 @@ public sealed unsafe partial class KvBuffer : IDisposable
     ~KvBuffer() => Free();
 
     /// <summary>Floats held.</summary>
-    public int Length { get; }
+    public long Length { get; }
 
-    public long Bytes => (long)Length * sizeof(float);
+    public long Bytes => Length * sizeof(float);
 
     /// <summary>True when the kernel accepted the advice to back this buffer with huge pages.</summary>
     public bool HugePages { get; }
 
     public IntPtr Address => pointer is null ? throw new ObjectDisposedException(nameof(KvBuffer)) : (IntPtr)pointer;
 
-    public Span<float> Span => new((void*)Address, Length);
+    /// <summary>Floats [start, start + length).</summary>
+    public Span<float> Slice(long start, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + length, Length);
+        return new((float*)Address + start, length);
+    }
+
+    public void Clear() => NativeMemory.Clear((void*)Address, (nuint)Bytes);
 
     public void Dispose()
     {

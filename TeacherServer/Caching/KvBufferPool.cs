@@ -12,8 +12,8 @@ namespace Distill.TeacherServer.Caching;
 public sealed class KvBufferPool(long maxBytes) : IDisposable
 {
     private readonly Lock gate = new();
-    private readonly Dictionary<int, Stack<KvBuffer>> free = [];
-    private readonly HashSet<int> preparing = [];
+    private readonly Dictionary<long, Stack<KvBuffer>> free = [];
+    private readonly HashSet<long> preparing = [];
     private long bytesHeld;
     private bool disposed;
 
@@ -29,7 +29,7 @@ public sealed class KvBufferPool(long maxBytes) : IDisposable
     }
 
     /// <summary>A buffer of exactly <paramref name="length"/> floats, and whether it is fresh (zeroed) rather than reused.</summary>
-    public (KvBuffer Buffer, bool Fresh) Rent(int length)
+    public (KvBuffer Buffer, bool Fresh) Rent(long length)
     {
         lock (gate)
         {
@@ -64,9 +64,9 @@ public sealed class KvBufferPool(long maxBytes) : IDisposable
     /// Makes sure, in the background, that the pool will hold one free buffer of each length in
     /// <paramref name="lengths"/>, touched so that renting and filling it costs no page faults.
     /// </summary>
-    public void Prepare(IReadOnlyList<int> lengths)
+    public void Prepare(IReadOnlyList<long> lengths)
     {
-        var wanted = new List<int>();
+        var wanted = new List<long>();
         lock (gate)
         {
             foreach (var group in lengths.GroupBy(l => l))
@@ -77,7 +77,7 @@ public sealed class KvBufferPool(long maxBytes) : IDisposable
                     wanted.AddRange(Enumerable.Repeat(group.Key, Math.Max(0, group.Count() - have)));
                 }
             }
-            if (disposed || wanted.Count == 0 || bytesHeld + wanted.Sum(l => (long)l * sizeof(float)) > maxBytes)
+            if (disposed || wanted.Count == 0 || bytesHeld + wanted.Sum(l => l * sizeof(float)) > maxBytes)
             {
                 return;
             }

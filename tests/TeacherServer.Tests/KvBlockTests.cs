@@ -71,9 +71,10 @@ public sealed class KvBlockTests
         using var small = new KvBuffer(1000);
         using var large = new KvBuffer(KvBuffer.HugePageBytes / sizeof(float) + 5);
 
-        Assert.True(small.Span.IndexOfAnyExcept(0f) < 0);
-        Assert.True(large.Span.IndexOfAnyExcept(0f) < 0);
+        Assert.True(small.Slice(0, (int)small.Length).IndexOfAnyExcept(0f) < 0);
+        Assert.True(large.Slice(0, (int)large.Length).IndexOfAnyExcept(0f) < 0);
         Assert.False(small.HugePages);
+        Assert.Throws<ArgumentOutOfRangeException>(() => small.Slice(999, 2));
         if (OperatingSystem.IsLinux())
         {
             Assert.Equal(0, large.Address % KvBuffer.HugePageBytes);
