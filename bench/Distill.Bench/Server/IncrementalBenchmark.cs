@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using Distill.Shared.Data;
 using Distill.Shared.Tokenization;
 using Distill.Shared.Wire;
+using static Distill.Bench.Statistics;
 
 namespace Distill.Bench.Server;
 
@@ -144,11 +145,5 @@ public static class IncrementalBenchmark
         return Enumerable.Range(0, rounds)
             .Select(round => Enumerable.Range(0, rows).Select(r => tokens[(r * spacing + round * length)..(r * spacing + (round + 1) * length)]).ToArray())
             .ToArray();
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using static Distill.Bench.Statistics;
 
 namespace Distill.Bench.Server;
 
@@ -63,12 +64,6 @@ public static unsafe partial class KvMemoryBenchmark
         {
             Unmap(mapped, length);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]

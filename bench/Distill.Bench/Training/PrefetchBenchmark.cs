@@ -6,6 +6,7 @@ using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Teacher;
 using Distill.StudentTrainer.Training;
 using static TorchSharp.torch;
+using static Distill.Bench.Statistics;
 
 namespace Distill.Bench.Training;
 
@@ -88,11 +89,5 @@ public static class PrefetchBenchmark
         var steps = new StepRecorder();
         DistillResult result = new DistillationTrainer(options, steps).Run(new DistillRunContext(train, folder, CPU, teacher));
         return RunRates.From(result, steps.Reports, options.BatchSize * options.SequenceLength);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
