@@ -29,13 +29,12 @@ public sealed unsafe partial class KvBuffer : IDisposable
             pointer = NativeMemory.AlignedAlloc(bytes, HugePageBytes);
             aligned = true;
             HugePages = Advise(pointer, bytes, AdviseHugePage) == 0;
-            NativeMemory.Clear(pointer, bytes);
         }
         else
         {
             pointer = NativeMemory.Alloc(bytes);
-            NativeMemory.Clear(pointer, bytes);
         }
+        NativeMemory.Clear(pointer, bytes);
     }
 
     ~KvBuffer() => Free();
