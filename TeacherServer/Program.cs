@@ -29,6 +29,10 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.Services.AddTeacherServerOptions();
 builder.Services.AddSingleton<MemoryBudgets>();
+if (InlineIo.IsEnabled(builder.Configuration))
+{
+    InlineIo.Enable(builder.WebHost);
+}
 builder.Services.AddOptions<KestrelServerOptions>()
     .Configure<IOptions<TeacherServerOptions>, MemoryBudgets>((kestrel, teacher, budgets) =>
     {
@@ -88,6 +92,12 @@ catch (OptionsValidationException invalid)
     {
         Console.Error.WriteLine($"error: {failure}");
     }
+    return 1;
+}
+catch (InvalidOperationException unreadable) when (unreadable.InnerException is FormatException or ArgumentException)
+{
+    // A setting that does not parse as its type (e.g. --inline-io maybe, --max-k many).
+    Console.Error.WriteLine($"error: {unreadable.Message}");
     return 1;
 }
 

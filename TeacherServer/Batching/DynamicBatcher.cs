@@ -190,7 +190,7 @@ public sealed class DynamicBatcher
             }
             for (var b = 0; b < batch.Count; b++)
             {
-                batch[b].Completion.TrySetResult(results[b]);
+                Complete(batch[b], results[b]);
             }
         }
         catch (Exception e)
@@ -202,6 +202,26 @@ public sealed class DynamicBatcher
             }
         }
     }
+
+    /// <summary>
+    /// A small answer is handed over on this thread: the request's handler then encodes and sends it right here, without
+    /// waking a thread-pool thread (a step of a token-by-token rollout spends a good part of its time in such hand-offs on
+    /// a busy 2-core machine). A large answer is handed to the thread pool, so that encoding it does not hold up the next batch.
+    /// </summary>
+    private static void Complete(RowWork row, RowResult result)
+    {
+        if ((long)result.TopK.Length * result.TopK.K <= InlineCompletionMaximum)
+        {
+            row.Completion.TrySetResult(result);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static work => work.Row.Completion.TrySetResult(work.Result), (Row: row, Result: result), preferLocal: false);
+        }
+    }
+
+    /// <summary>Selected ids (positions × k) of a row up to which its answer is handed over on the batcher's thread.</summary>
+    private const long InlineCompletionMaximum = 4_096;
 
     /// <summary>Selected ids (positions × k) below which a batch's top-k is picked on one thread.</summary>
     private const long ParallelSelectionMinimum = 16_384;

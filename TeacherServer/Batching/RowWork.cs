@@ -7,7 +7,11 @@ namespace Distill.TeacherServer.Batching;
 /// <param name="Start">The first position whose top-k is answered; earlier ones only give context.</param>
 public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation, int Start = 0)
 {
-    public TaskCompletionSource<RowResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Completed by the batcher. Its continuations may run on the batcher's thread (<see cref="DynamicBatcher"/> decides
+    /// by the answer's size), so code awaiting it must not block.
+    /// </summary>
+    public TaskCompletionSource<RowResult> Completion { get; } = new();
 }
 
 /// <param name="LastLogits">[V] when asked for, else null.</param>

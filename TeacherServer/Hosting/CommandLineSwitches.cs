@@ -20,5 +20,6 @@ public static class CommandLineSwitches
         ["--batch-window-ms"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.BatchWindowMilliseconds)}",
         ["--prefix-cache-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.PrefixCacheBytes)}",
         ["--split-past"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.SplitPastAttention)}",
+        ["--inline-io"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.InlineIo)}",
     };
 }

@@ -174,6 +174,7 @@ public static class SplitPastGraph
         var transposes = new Dictionary<string, (string Past, string New)>(); // transposed present → transposed parts
         var nodes = new List<NodeProto>();
         var serial = 0;
+        string? sizes = null; // [past, new] lengths, shared by the layers' value MatMuls
         string Fresh(string what) => $"{SplitPrefix}{what}_{serial++}";
         foreach (var node in graph.Node)
         {
@@ -200,13 +201,18 @@ public static class SplitPastGraph
             }
             if (node.OpType == "MatMul" && concats.TryGetValue(node.Input[1], out var values))
             {
-                string pastShape = Fresh("past_shape"), newShape = Fresh("new_shape"), pastLength = Fresh("past_length"), newLength = Fresh("new_length");
-                string sizes = Fresh("sizes"), pastWeights = Fresh("past_weights"), newWeights = Fresh("new_weights"), past = Fresh("past_mix"), fresh = Fresh("new_mix");
-                nodes.Add(OnnxProtos.Node("Shape", pastShape, [values.Past], [pastShape]));
-                nodes.Add(OnnxProtos.Node("Shape", newShape, [values.New], [newShape]));
-                nodes.Add(OnnxProtos.Node("Slice", pastLength, [pastShape, SplitPrefix + "two", SplitPrefix + "three"], [pastLength]));
-                nodes.Add(OnnxProtos.Node("Slice", newLength, [newShape, SplitPrefix + "two", SplitPrefix + "three"], [newLength]));
-                nodes.Add(OnnxProtos.Node("Concat", sizes, [pastLength, newLength], [sizes], OnnxProtos.Attribute("axis", 0L)));
+                if (sizes is null)
+                {
+                    // Every layer's past and new positions are as many as the first's (the server feeds all pasts at one width).
+                    string pastShape = Fresh("past_shape"), newShape = Fresh("new_shape"), pastLength = Fresh("past_length"), newLength = Fresh("new_length");
+                    sizes = Fresh("sizes");
+                    nodes.Add(OnnxProtos.Node("Shape", pastShape, [values.Past], [pastShape]));
+                    nodes.Add(OnnxProtos.Node("Shape", newShape, [values.New], [newShape]));
+                    nodes.Add(OnnxProtos.Node("Slice", pastLength, [pastShape, SplitPrefix + "two", SplitPrefix + "three"], [pastLength]));
+                    nodes.Add(OnnxProtos.Node("Slice", newLength, [newShape, SplitPrefix + "two", SplitPrefix + "three"], [newLength]));
+                    nodes.Add(OnnxProtos.Node("Concat", sizes, [pastLength, newLength], [sizes], OnnxProtos.Attribute("axis", 0L)));
+                }
+                string pastWeights = Fresh("past_weights"), newWeights = Fresh("new_weights"), past = Fresh("past_mix"), fresh = Fresh("new_mix");
                 nodes.Add(OnnxProtos.Node("Split", pastWeights, [node.Input[0], sizes], [pastWeights, newWeights], OnnxProtos.Attribute("axis", -1L)));
                 nodes.Add(OnnxProtos.Node("MatMul", past, [pastWeights, values.Past], [past]));
                 nodes.Add(OnnxProtos.Node("MatMul", fresh, [newWeights, values.New], [fresh]));

@@ -60,6 +60,7 @@ public sealed class TeacherSession : IDisposable
     {
         var newKeyValues = splitPast && SplitPastGraph.Apply(model) is not null;
         TopKGraphAugmenter.Append(model, logitsName, vocabLimit);
+        GeluDivisionForm.Apply(model);
         InferenceSession session;
         try
         {

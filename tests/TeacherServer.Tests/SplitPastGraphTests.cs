@@ -33,6 +33,8 @@ public sealed class SplitPastGraphTests(ExportedModels exported) : IClassFixture
             model.Graph.Output.Select(o => o.Name));
         var step = branch.Attribute.Single(a => a.Name == "else_branch").G;
         Assert.DoesNotContain(step.Node, n => n.OpType == "Concat" && n.Input.Any(i => i.StartsWith("past_key_values.", StringComparison.Ordinal)));
+        Assert.Single(step.Node, n => n.OpType == "Shape" && n.Input[0].StartsWith("past_key_values.", StringComparison.Ordinal)); // the layers share one [past, new] split
+        Assert.Equal(Layers, step.Node.Count(n => n.OpType == "Split" && n.Input.Count == 2 && n.Input[1] == step.Node.Single(s => s.OpType == "Concat" && s.Name.Contains("sizes")).Output[0]));
     }
 
     [Fact]
