@@ -62,9 +62,16 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         try
         {
             var vocabSize = TestRun(session, manifest);
-            if (session.OutputsNewKeyValuesOnly)
+            var prefixCacheBytes = settings.PrefixCacheBytes;
+            if (prefixCacheBytes > 0 && CachedStepCheck.Problem(session, manifest.ContextLength, vocabSize) is { } problem)
             {
-                CachedStepCheck.Run(session, manifest.ContextLength);
+                if (session.OutputsNewKeyValuesOnly)
+                {
+                    throw new SplitPastRejectedException($"a cached step through the rewritten graph {problem}");
+                }
+                logger.LogWarning("Model {Model}: a cached step {Problem}; its prefix cache is off, and requests with a start are answered by recomputing",
+                    manifest.Name, problem);
+                prefixCacheBytes = 0;
             }
             var tokenizer = TokenizerInspector.Describe(folder);
             if (tokenizer.Problem is not null)
@@ -72,7 +79,7 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
                 logger.LogWarning("Model {Model}: the tokenizer is reported as {Kind}: {Problem}", manifest.Name, tokenizer.Kind, tokenizer.Problem);
             }
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
-                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), settings.PrefixCacheBytes,
+                TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), prefixCacheBytes,
                 settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
             return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>());
         }

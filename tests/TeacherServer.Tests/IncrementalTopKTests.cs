@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Tests.Support;
+using Microsoft.Extensions.Logging;
 
 namespace Distill.TeacherServer.Tests;
 
@@ -179,6 +180,40 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
         await AssertIncrementalEqualsFullAsync(host, model, [A, B], start: 9);
         await AssertIncrementalEqualsFullAsync(host, model, [[.. A, 1]], start: A.Length);
         Assert.Equal(0, TeacherMetrics.PrefixCacheHits.WithLabels(model).Value + TeacherMetrics.PrefixCacheMisses.WithLabels(model).Value);
+    }
+
+    [Fact]
+    public async Task A_model_whose_cached_steps_disagree_with_its_whole_pass_answers_start_requests_by_recomputing()
+    {
+        const string model = "inc-positions-from-zero";
+        var folder = Path.Combine(exported.Root, model);
+        PositionsFromZero.Write(exported.Optimum, folder);
+        using var host = Serve(model, folder);
+        await host.WaitForModelAsync(model);
+
+        await AssertIncrementalEqualsFullAsync(host, model, [A], start: A.Length - 1);
+        await AssertIncrementalEqualsFullAsync(host, model, [[.. A, 7, 9]], start: A.Length);
+        await AssertIncrementalEqualsFullAsync(host, model, [B, C], start: 12, fullFirst: false);
+        Assert.Equal(0, TeacherMetrics.PrefixCacheHits.WithLabels(model).Value + TeacherMetrics.PrefixCacheMisses.WithLabels(model).Value);
+        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("served as exported", StringComparison.Ordinal)
+                                                && e.Message.Contains(model, StringComparison.Ordinal));
+        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("its prefix cache is off", StringComparison.Ordinal)
+                                                && e.Message.Contains(model, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_model_whose_present_outputs_are_not_past_and_new_positions_answers_start_requests_by_recomputing()
+    {
+        const string model = "inc-present-is-past";
+        using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, model), vocab: 300, context: 32, pastLayers: 2));
+        await host.WaitForModelAsync(model);
+
+        int[] row = [.. A[..12]];
+        await AssertIncrementalEqualsFullAsync(host, model, [row], start: 11);
+        await AssertIncrementalEqualsFullAsync(host, model, [[.. row, 5]], start: 12);
+        Assert.Equal(0, TeacherMetrics.PrefixCacheHits.WithLabels(model).Value + TeacherMetrics.PrefixCacheMisses.WithLabels(model).Value);
+        Assert.Contains(host.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("its prefix cache is off", StringComparison.Ordinal)
+                                                && e.Message.Contains("not what a cache needs", StringComparison.Ordinal));
     }
 
     [Fact]

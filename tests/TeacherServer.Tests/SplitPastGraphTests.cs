@@ -59,14 +59,31 @@ public sealed class SplitPastGraphTests(ExportedModels exported) : IClassFixture
         }
     }
 
-    [Fact]
-    public void The_load_time_check_of_a_cached_step_passes_on_an_exported_decoder()
+    /// <param name="splitPast">true: the rewritten graph; false: the graph as exported.</param>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_load_time_check_of_a_cached_step_passes_on_an_exported_decoder(bool splitPast)
     {
         using var options = new SessionOptions();
-        using var session = TeacherSession.Open(Load(exported.Optimum), "logits", options, null, null);
+        using var session = TeacherSession.Open(Load(exported.Optimum), "logits", options, null, null, splitPast: splitPast);
 
-        Assert.True(session.OutputsNewKeyValuesOnly);
-        CachedStepCheck.Run(session, contextLength: 64);
+        Assert.Equal(splitPast, session.OutputsNewKeyValuesOnly);
+        Assert.Null(CachedStepCheck.Problem(session, contextLength: 64, exported.VocabSize));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_load_time_check_finds_a_decoder_whose_cached_steps_count_positions_from_zero(bool splitPast)
+    {
+        var folder = Path.Combine(exported.Root, $"positions-from-zero-{splitPast}");
+        PositionsFromZero.Write(exported.Optimum, folder);
+        using var options = new SessionOptions();
+        using var session = TeacherSession.Open(Load(folder), "logits", options, null, null, splitPast: splitPast);
+
+        Assert.Equal(splitPast, session.OutputsNewKeyValuesOnly);
+        Assert.StartsWith("differs from the whole pass by ", CachedStepCheck.Problem(session, contextLength: 64, exported.VocabSize));
     }
 
     [Fact]
