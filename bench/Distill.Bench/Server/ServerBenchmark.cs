@@ -43,6 +43,7 @@ public static class ServerBenchmark
         var shortSequence = batch[0][..Math.Min(ShortLength, length)];
         var positions = (long)options.Batch * length;
         var temperatures = Enumerable.Repeat(1f, options.Batch).ToArray();
+        var selectionThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         using var sessionOptions = SessionOptionsFactory.Create(ExecutionProviders.Cpu, options.Threads, folder);
         using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim);
         var batchedSettings = new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads };
@@ -79,12 +80,16 @@ public static class ServerBenchmark
                 using var output = session.Run(batch, temperatures, wantLastLogits: false);
                 var ids = new int[positions * options.K];
                 var logprobs = new float[positions * options.K];
-                var all = output.Logprobs;
-                for (var position = 0; position < (int)positions; position++)
+                // As the server's batcher does: rows selected in parallel on as many threads as ORT may use.
+                Parallel.For(0, options.Batch, new ParallelOptions { MaxDegreeOfParallelism = selectionThreads }, row =>
                 {
-                    TopKSelector.Select(all.Slice(position * output.VocabSize, output.VocabSize),
-                        ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
-                }
+                    var all = output.Logprobs;
+                    for (var position = row * length; position < (row + 1) * length; position++)
+                    {
+                        TopKSelector.Select(all.Slice(position * output.VocabSize, output.VocabSize),
+                            ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
+                    }
+                });
                 _ = output.NextLogprobs.ToArray();
                 return Task.CompletedTask;
             }));
