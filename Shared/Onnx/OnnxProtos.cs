@@ -29,6 +29,10 @@ public static class OnnxProtos
         return attribute;
     }
 
+    /// <summary>An int64 initializer holding one value, of the given shape (no dimensions: a scalar).</summary>
+    public static TensorProto Int64Constant(string name, long value, params long[] dims) =>
+        new() { Name = name, DataType = (int)DataType.Int64, Dims = { dims }, Int64Data = { value } };
+
     /// <summary>A tensor input or output of the given shape (no dimensions: a scalar).</summary>
     public static ValueInfoProto TensorValueInfo(string name, DataType elementType, params OnnxDimension[] dims)
     {

@@ -75,10 +75,10 @@ public static class SplitPastGraph
         }
 
         var outer = graph.Input.Select(i => i.Name).Concat(graph.Initializer.Select(i => i.Name)).ToHashSet();
-        graph.Initializer.Add(Int64s(SplitPrefix + "two", [1], 2));
-        graph.Initializer.Add(Int64s(SplitPrefix + "three", [1], 3));
-        graph.Initializer.Add(Int64s(SplitPrefix + "axis_two", [], 2));
-        graph.Initializer.Add(Int64s(SplitPrefix + "zero", [], 0));
+        graph.Initializer.Add(OnnxProtos.Int64Constant(SplitPrefix + "two", 2, 1));
+        graph.Initializer.Add(OnnxProtos.Int64Constant(SplitPrefix + "three", 3, 1));
+        graph.Initializer.Add(OnnxProtos.Int64Constant(SplitPrefix + "axis_two", 2));
+        graph.Initializer.Add(OnnxProtos.Int64Constant(SplitPrefix + "zero", 0));
         outer.UnionWith([SplitPrefix + "two", SplitPrefix + "three"]);
 
         var kept = graph.Output.Where(o => !concats.ContainsKey(o.Name)).ToArray();
@@ -238,7 +238,4 @@ public static class SplitPastGraph
             .Any(name => name.StartsWith("distill_", StringComparison.Ordinal));
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
-
-    private static TensorProto Int64s(string name, long[] dims, long value) =>
-        new() { Name = name, DataType = (int)DataType.Int64, Dims = { dims }, Int64Data = { value } };
 }

@@ -47,9 +47,9 @@ public static class TopKGraphAugmenter
         var servedLogits = logitsName;
         if (vocabLimit is { } limit)
         {
-            graph.Initializer.Add(Int64s("distill/vocab_start", 0));
-            graph.Initializer.Add(Int64s("distill/vocab_end", limit));
-            graph.Initializer.Add(Int64s("distill/vocab_axis", 2));
+            graph.Initializer.Add(OnnxProtos.Int64Constant("distill/vocab_start", 0, 1));
+            graph.Initializer.Add(OnnxProtos.Int64Constant("distill/vocab_end", limit, 1));
+            graph.Initializer.Add(OnnxProtos.Int64Constant("distill/vocab_axis", 2, 1));
             servedLogits = "distill/vocab_logits";
             graph.Node.Add(Node("Slice", [logitsName, "distill/vocab_start", "distill/vocab_end", "distill/vocab_axis"], [servedLogits]));
         }
@@ -63,7 +63,7 @@ public static class TopKGraphAugmenter
         graph.Node.Add(Node("LogSoftmax", ["distill/scaled_logits"], [TopKGraphNames.Logprobs], OnnxProtos.Attribute("axis", 2)));
         if (opset >= 13)
         {
-            graph.Initializer.Add(Int64s("distill/axis_2", 2));
+            graph.Initializer.Add(OnnxProtos.Int64Constant("distill/axis_2", 2, 1));
             graph.Node.Add(Node("Unsqueeze", [TopKGraphNames.NextIds, "distill/axis_2"], ["distill/next_ids_3d"]));
         }
         else
@@ -93,9 +93,6 @@ public static class TopKGraphAugmenter
 
     private static NodeProto Node(string opType, string[] inputs, string[] outputs, params AttributeProto[] attributes) =>
         OnnxProtos.Node(opType, $"distill/{opType}_{outputs[0].Replace('/', '_')}", inputs, outputs, attributes);
-
-    private static TensorProto Int64s(string name, long value) =>
-        new() { Name = name, DataType = (int)DataType.Int64, Dims = { 1 }, Int64Data = { value } };
 
     private static ValueInfoProto Tensor(string name, DataType type, params OnnxDimension[] dims) =>
         dims.Length == 0 ? OnnxProtos.TensorValueInfoOfAnyShape(name, type) : OnnxProtos.TensorValueInfo(name, type, dims);

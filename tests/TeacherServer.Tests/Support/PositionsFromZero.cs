@@ -1,5 +1,4 @@
 using Distill.Shared.Onnx;
-using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
 
 namespace Distill.TeacherServer.Tests.Support;
 
@@ -18,8 +17,8 @@ public static class PositionsFromZero
         var graph = model.Graph;
         var input = graph.Input.Single(i => i.Name == "position_ids");
         graph.Input.Remove(input);
-        graph.Initializer.Add(Scalar("from_zero.zero", 0));
-        graph.Initializer.Add(Scalar("from_zero.one", 1));
+        graph.Initializer.Add(OnnxProtos.Int64Constant("from_zero.zero", 0));
+        graph.Initializer.Add(OnnxProtos.Int64Constant("from_zero.one", 1));
         NodeProto[] counting =
         [
             OnnxProtos.Node("Mul", "from_zero.zeros", ["input_ids", "from_zero.zero"], ["from_zero.zeros"]),
@@ -33,6 +32,4 @@ public static class PositionsFromZero
         }
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
     }
-
-    private static TensorProto Scalar(string name, long value) => new() { Name = name, DataType = (int)DataType.Int64, Int64Data = { value } };
 }
