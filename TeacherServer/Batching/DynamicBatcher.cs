@@ -85,15 +85,22 @@ public sealed class DynamicBatcher
             var pending = new List<RowWork>();
             while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
             {
-                Drain(pending);
-                if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
+                try
                 {
-                    await WaitForMoreAsync(pending);
+                    Drain(pending);
+                    if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
+                    {
+                        await WaitForMoreAsync(pending);
+                    }
+                    var batch = TakeBatch(pending);
+                    if (batch.Count > 0)
+                    {
+                        Execute(batch);
+                    }
                 }
-                var batch = TakeBatch(pending);
-                if (batch.Count > 0)
+                catch (Exception e)
                 {
-                    Execute(batch);
+                    FailPending(pending, e);
                 }
             }
         }
@@ -101,6 +108,21 @@ public sealed class DynamicBatcher
         {
             cache?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A failure outside an ORT run (which <see cref="Execute"/> answers itself) fails the rows waiting at that moment
+    /// instead of ending the worker, which would leave every later request of this version waiting forever.
+    /// </summary>
+    private void FailPending(List<RowWork> pending, Exception e)
+    {
+        logger.LogError(e, "The batcher of {Model} failed between runs; {Rows} waiting rows fail with it", modelName, pending.Count);
+        Dequeued(pending.Count);
+        foreach (var row in pending)
+        {
+            row.Completion.TrySetException(e);
+        }
+        pending.Clear();
     }
 
     private void Drain(List<RowWork> pending)
