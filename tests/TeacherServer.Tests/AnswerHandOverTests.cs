@@ -1,6 +1,4 @@
-using Distill.Shared.Onnx;
 using Distill.TeacherServer.Batching;
-using Distill.TeacherServer.Onnx;
 using Distill.TeacherServer.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -17,7 +15,7 @@ public sealed class AnswerHandOverTests(ExportedModels exported) : IClassFixture
     public async Task A_small_answer_resumes_its_awaiter_inside_the_batchers_run_and_a_large_one_does_not()
     {
         using var options = new SessionOptions();
-        using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(exported.Plain, "model.onnx"))), "logits", options, null, null);
+        using var session = exported.OpenPlainSession(options);
         var batcher = new DynamicBatcher(session, "handover", maxBatchTokens: 4096, window: TimeSpan.Zero, NullLogger.Instance);
         try
         {

@@ -1,6 +1,4 @@
-using Distill.Shared.Onnx;
 using Distill.TeacherServer.Batching;
-using Distill.TeacherServer.Onnx;
 using Distill.TeacherServer.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -14,7 +12,7 @@ public sealed class BatcherFailureTests(ExportedModels exported) : IClassFixture
     public async Task A_row_the_batcher_cannot_take_fails_alone_and_later_rows_are_answered()
     {
         using var options = new SessionOptions();
-        using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(exported.Plain, "model.onnx"))), "logits", options, null, null);
+        using var session = exported.OpenPlainSession(options);
         var batcher = new DynamicBatcher(session, "failure", maxBatchTokens: 4096, window: TimeSpan.Zero, NullLogger.Instance);
         try
         {

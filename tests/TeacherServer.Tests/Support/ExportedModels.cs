@@ -1,5 +1,8 @@
+using Distill.Shared.Onnx;
 using Distill.Shared.Tokenization;
 using Distill.StudentTrainer.Export;
+using Distill.TeacherServer.Onnx;
+using Microsoft.ML.OnnxRuntime;
 using Distill.StudentTrainer.Model;
 using TorchSharp;
 
@@ -43,6 +46,10 @@ public sealed class ExportedModels : IDisposable
 
     /// <summary>The same weights with Optimum-style empty past_key_values inputs and present outputs.</summary>
     public string Optimum { get; }
+
+    /// <summary>A session on <see cref="Plain"/>'s graph, as the server opens it.</summary>
+    public TeacherSession OpenPlainSession(SessionOptions options) =>
+        TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(Plain, "model.onnx"))), "logits", options, null, null);
 
     /// <summary>Copies an exported folder into a models folder under <paramref name="name"/>.</summary>
     public static void CopyFolder(string source, string destination)
