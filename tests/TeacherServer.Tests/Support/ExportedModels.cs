@@ -1,9 +1,9 @@
 using Distill.Shared.Onnx;
 using Distill.Shared.Tokenization;
 using Distill.StudentTrainer.Export;
+using Distill.StudentTrainer.Model;
 using Distill.TeacherServer.Onnx;
 using Microsoft.ML.OnnxRuntime;
-using Distill.StudentTrainer.Model;
 using TorchSharp;
 
 namespace Distill.TeacherServer.Tests.Support;
