@@ -1,7 +1,5 @@
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Tests.Support;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Tests;
 
@@ -14,10 +12,7 @@ public sealed class AnswerHandOverTests(ExportedModels exported) : IClassFixture
     [Fact]
     public async Task A_small_answer_resumes_its_awaiter_inside_the_batchers_run_and_a_large_one_does_not()
     {
-        using var options = new SessionOptions();
-        using var session = exported.OpenPlainSession(options);
-        var batcher = new DynamicBatcher(session, "handover", maxBatchTokens: 4096, window: TimeSpan.Zero, NullLogger.Instance);
-        try
+        await exported.WithPlainBatcherAsync("handover", async batcher =>
         {
             var small = new RowWork([1, 2, 3], K: 8, Temperature: 1f, WantLastLogits: false, CancellationToken.None, Start: 2);
             var large = new RowWork([.. Enumerable.Range(0, 64).Select(i => i % exported.VocabSize)], K: 100, Temperature: 1f, WantLastLogits: false, CancellationToken.None);
@@ -29,11 +24,7 @@ public sealed class AnswerHandOverTests(ExportedModels exported) : IClassFixture
 
             Assert.Contains($"{nameof(DynamicBatcher)}.Execute", await smallResumed);
             Assert.DoesNotContain($"{nameof(DynamicBatcher)}.Execute", await largeResumed);
-        }
-        finally
-        {
-            await batcher.StopAsync();
-        }
+        });
     }
 
     /// <summary>Awaits before the task can complete, so the continuation runs wherever the completion puts it.</summary>

@@ -1,7 +1,5 @@
 using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Tests.Support;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Tests;
 
@@ -11,10 +9,7 @@ public sealed class BatcherFailureTests(ExportedModels exported) : IClassFixture
     [Fact]
     public async Task A_row_the_batcher_cannot_take_fails_alone_and_later_rows_are_answered()
     {
-        using var options = new SessionOptions();
-        using var session = exported.OpenPlainSession(options);
-        var batcher = new DynamicBatcher(session, "failure", maxBatchTokens: 4096, window: TimeSpan.Zero, NullLogger.Instance);
-        try
+        await exported.WithPlainBatcherAsync("failure", async batcher =>
         {
             // No request decoder lets a row without tokens through; here it stands for any fault while batches are formed.
             var broken = batcher.Submit(new RowWork(null!, K: 4, Temperature: 1f, WantLastLogits: false, CancellationToken.None));
@@ -23,10 +18,6 @@ public sealed class BatcherFailureTests(ExportedModels exported) : IClassFixture
             var answer = await batcher.Submit(new RowWork([1, 2, 3], K: 4, Temperature: 1f, WantLastLogits: false, CancellationToken.None))
                 .WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(3, answer.TopK.Length);
-        }
-        finally
-        {
-            await batcher.StopAsync();
-        }
+        });
     }
 }

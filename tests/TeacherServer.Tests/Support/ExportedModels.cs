@@ -2,7 +2,9 @@ using Distill.Shared.Onnx;
 using Distill.Shared.Tokenization;
 using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
+using Distill.TeacherServer.Batching;
 using Distill.TeacherServer.Onnx;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 
@@ -47,9 +49,24 @@ public sealed class ExportedModels : IDisposable
     /// <summary>The same weights with Optimum-style empty past_key_values inputs and present outputs.</summary>
     public string Optimum { get; }
 
-    /// <summary>A session on <see cref="Plain"/>'s graph, as the server opens it.</summary>
-    public TeacherSession OpenPlainSession(SessionOptions options) =>
-        TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(Plain, "model.onnx"))), "logits", options, null, null);
+    /// <summary>
+    /// Runs <paramref name="body"/> against a batcher (no batch window, no prefix cache) over a session on
+    /// <see cref="Plain"/>'s graph, as the server opens it; stops the batcher and closes the session after.
+    /// </summary>
+    public async Task WithPlainBatcherAsync(string modelName, Func<DynamicBatcher, Task> body)
+    {
+        using var options = new SessionOptions();
+        using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(Plain, "model.onnx"))), "logits", options, null, null);
+        var batcher = new DynamicBatcher(session, modelName, maxBatchTokens: 4096, window: TimeSpan.Zero, NullLogger.Instance);
+        try
+        {
+            await body(batcher);
+        }
+        finally
+        {
+            await batcher.StopAsync();
+        }
+    }
 
     /// <summary>Copies an exported folder into a models folder under <paramref name="name"/>.</summary>
     public static void CopyFolder(string source, string destination)
