@@ -257,15 +257,13 @@ public sealed class DynamicBatcher
         var ids = new int[answered * k];
         var logprobs = new float[answered * k];
         var next = new float[answered];
-        var allLogprobs = output.Logprobs;
         var vocab = output.VocabSize;
+        var first = b * output.Width + row.Start - pastLength;
+        TopKSelector.SelectPositions(output.Logprobs, vocab, first, answered, k, ids, logprobs);
         var allNext = output.NextLogprobs;
         for (var i = 0; i < answered; i++)
         {
-            var t = row.Start + i;
-            var index = b * output.Width + t - pastLength;
-            TopKSelector.Select(allLogprobs.Slice(index * vocab, vocab), ids.AsSpan(i * k, k), logprobs.AsSpan(i * k, k));
-            next[i] = t + 1 < length ? allNext[index] : float.NaN;
+            next[i] = row.Start + i + 1 < length ? allNext[first + i] : float.NaN;
         }
         float[]? lastLogits = null;
         if (row.WantLastLogits)

@@ -42,6 +42,27 @@ public static class TopKSelector
     }
 
     /// <summary>
+    /// The top k of each of <paramref name="count"/> consecutive positions of a (positions × vocab) block, from
+    /// <paramref name="first"/> on; position i's k ids and log-probs go to i·k … i·k + k − 1 of the outputs.
+    /// </summary>
+    /// <exception cref="ArgumentException">The positions reach past the block or the outputs do not hold count × k.</exception>
+    public static void SelectPositions(ReadOnlySpan<float> block, int vocab, long first, int count, int k, Span<int> ids, Span<float> selected)
+    {
+        if (vocab <= 0 || first < 0 || count < 0 || (first + count) * vocab > block.Length)
+        {
+            throw new ArgumentException($"positions {first} … {first + count - 1} do not lie in a block of {block.Length} values of vocabulary {vocab}.", nameof(block));
+        }
+        if (ids.Length != (long)count * k || selected.Length != ids.Length)
+        {
+            throw new ArgumentException($"the outputs must hold {count} × {k} values.", nameof(ids));
+        }
+        for (var i = 0; i < count; i++)
+        {
+            Select(block.Slice((int)((first + i) * vocab), vocab), ids.Slice(i * k, k), selected.Slice(i * k, k));
+        }
+    }
+
+    /// <summary>
     /// Keys of every value at or above a threshold that at least k values reach: the value of rank ≈ 1.5·k scaled
     /// into a strided sample, halved in rank until enough values pass, else every value.
     /// </summary>

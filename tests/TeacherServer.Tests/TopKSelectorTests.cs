@@ -114,4 +114,31 @@ public sealed class TopKSelectorTests
         Assert.Throws<ArgumentException>(() => TopKSelector.Select(new float[4], new int[5], new float[5]));
         Assert.Throws<ArgumentException>(() => TopKSelector.Select(new float[4], new int[2], new float[3]));
     }
+
+    [Fact]
+    public void Consecutive_positions_of_a_block_are_each_selected_into_their_own_slot()
+    {
+        const int vocab = 512, positions = 6, k = 5;
+        var random = new Random(17);
+        var block = Enumerable.Range(0, positions).SelectMany(_ => LogSoftmaxRow(random, vocab, 3)).ToArray();
+        var ids = new int[3 * k];
+        var selected = new float[3 * k];
+        TopKSelector.SelectPositions(block, vocab, first: 2, count: 3, k, ids, selected);
+        for (var i = 0; i < 3; i++)
+        {
+            var (expectedIds, expectedValues) = Reference(block[((2 + i) * vocab)..((3 + i) * vocab)], k);
+            Assert.Equal(expectedIds, ids[(i * k)..((i + 1) * k)]);
+            Assert.Equal(expectedValues, selected[(i * k)..((i + 1) * k)]);
+        }
+    }
+
+    [Fact]
+    public void Positions_past_the_block_or_outputs_of_the_wrong_size_are_refused()
+    {
+        var block = new float[4 * 8];
+        Assert.Throws<ArgumentException>(() => TopKSelector.SelectPositions(block, 8, first: 2, count: 3, k: 2, new int[6], new float[6]));
+        Assert.Throws<ArgumentException>(() => TopKSelector.SelectPositions(block, 8, first: -1, count: 1, k: 2, new int[2], new float[2]));
+        Assert.Throws<ArgumentException>(() => TopKSelector.SelectPositions(block, 8, first: 0, count: 2, k: 2, new int[4], new float[3]));
+        Assert.Throws<ArgumentException>(() => TopKSelector.SelectPositions(block, 8, first: 0, count: 2, k: 2, new int[3], new float[3]));
+    }
 }

@@ -82,14 +82,9 @@ public static class ServerBenchmark
                 var logprobs = new float[positions * options.K];
                 // As the server's batcher does: rows selected in parallel on as many threads as ORT may use.
                 Parallel.For(0, options.Batch, new ParallelOptions { MaxDegreeOfParallelism = selectionThreads }, row =>
-                {
-                    var all = output.Logprobs;
-                    for (var position = row * length; position < (row + 1) * length; position++)
-                    {
-                        TopKSelector.Select(all.Slice(position * output.VocabSize, output.VocabSize),
-                            ids.AsSpan(position * options.K, options.K), logprobs.AsSpan(position * options.K, options.K));
-                    }
-                });
+                    TopKSelector.SelectPositions(output.Logprobs, output.VocabSize, row * length, length, options.K,
+                        ids.AsSpan(row * length * options.K, length * options.K),
+                        logprobs.AsSpan(row * length * options.K, length * options.K)));
                 _ = output.NextLogprobs.ToArray();
                 return Task.CompletedTask;
             }));
