@@ -15,7 +15,7 @@ namespace Distill.Bench.Server;
 /// position), incrementally with the prefix cache, the same with the graph as exported (the past copied into present.*
 /// at every step, --split-past false), and the pass itself, after untimed warm-up rounds of all (the first round also
 /// times JIT compilation and the growth of ORT's arena). Each server answers an untimed whole pass right before it is
-/// timed: the first request to a server that sat idle while another was timed ran up to a third slower with two ORT
+/// timed: the first request to a server that sat idle while another was timed ran about a quarter slower with two ORT
 /// threads, which made a timed pass look slower than it is. Also the bytes per position of the encodings.
 /// </summary>
 public static class IncrementalBenchmark
