@@ -18,12 +18,12 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var defaults = new TrainJobSettings { Options = new DistillOptions { Student = GptConfig.Student } };
+        var defaults = new TrainJobSettings { Options = new DistillOptions { Student = Gpt2Config.Student } };
         var pairDefaults = new PairEvaluationOptions();
         var teacher = new TeacherCliOptions();
         Option<string> checkpoint = new("--checkpoint") { Description = "A train run folder (its latest checkpoint), a checkpoint folder, or a pretrain run folder", Required = true };
         Option<bool> noTeacher = new("--no-teacher") { Description = "Only perplexity, calibration and ROUGE-L against the true text" };
-        Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student", DefaultValueFactory = _ => defaults.Tokenizer };
+        Option<string?> tokenizer = new("--tokenizer") { Description = $"Tokenizer folder of the student. Default: the model's folder when it holds tokenizer files, else {StudentChoice.DefaultTokenizer}" };
         Option<string?> tasks = new("--tasks") { Description = "Evaluate on these held-out prompt → response pairs (JSON Lines) instead of corpus windows: every figure over the response tokens" };
         Option<int?> maxPairs = new("--max-pairs") { Description = "With --tasks: evaluate only the first N pairs (default: all)" };
         Option<int> rougePairs = new("--rouge-pairs") { Description = "With --tasks: the first N pairs are continued greedily for ROUGE-L", DefaultValueFactory = _ => pairDefaults.RougePairs };
@@ -41,9 +41,10 @@ public static class EvalCommand
         command.SetAction(async (result, cancellation) =>
         {
             Device torchDevice = CliOptions.ApplyRuntime(result.GetValue(device)!, result.GetValue(threads));
-            string folder = ModelFolder(CliOptions.RequireFolder(result.GetValue(checkpoint)!, "checkpoint"));
-            LoadedTokenizer loaded = TokenizerLoader.Load(CliOptions.RequireFolder(result.GetValue(tokenizer)!, "tokenizer"));
-            using Gpt model = GptCheckpoint.Load(folder, torchDevice);
+            string given = CliOptions.RequireFolder(result.GetValue(checkpoint)!, "checkpoint");
+            string folder = CheckpointModel(given);
+            LoadedTokenizer loaded = TokenizerLoader.Load(CliOptions.RequireFolder(StudentChoice.TokenizerFolder(result.GetValue(tokenizer), folder, given), "tokenizer"));
+            using CausalLm model = ModelFolder.Load(folder, torchDevice);
             string? tasksFile = result.GetValue(tasks);
             var pairOptions = new PairEvaluationOptions { MaxPairs = result.GetValue(maxPairs), RougePairs = result.GetValue(rougePairs) };
             TokenizedPair[]? pairs = null;
@@ -81,7 +82,7 @@ public static class EvalCommand
     }
 
     /// <summary>The evaluator of corpus windows and prompts of the validation split of <paramref name="data"/>.</summary>
-    private static StudentEvaluator WindowEvaluator(string data, LoadedTokenizer tokenizer, Gpt model, int length, ITeacher? teacher,
+    private static StudentEvaluator WindowEvaluator(string data, LoadedTokenizer tokenizer, CausalLm model, int length, ITeacher? teacher,
                                                     TrainJobSettings settings, Device device)
     {
         var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(data, "data"), tokenizer);
@@ -89,7 +90,7 @@ public static class EvalCommand
         return new StudentEvaluator(set, tokenizer, device, teacher);
     }
 
-    /// <summary>The folder holding model.json + model.weights that <paramref name="folder"/> stands for.</summary>
-    private static string ModelFolder(string folder) =>
-        File.Exists(Path.Combine(folder, GptCheckpoint.ConfigFile)) ? folder : TrainingCheckpoint.Locate(folder);
+    /// <summary>The model folder that <paramref name="folder"/> stands for: itself, or a run's latest checkpoint.</summary>
+    private static string CheckpointModel(string folder) =>
+        ModelFolder.HoldsModel(folder) ? folder : TrainingCheckpoint.Locate(folder);
 }

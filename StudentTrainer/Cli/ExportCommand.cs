@@ -9,7 +9,7 @@ public static class ExportCommand
 {
     public static Command Create()
     {
-        Option<string> checkpoint = new("--checkpoint") { Description = "Run folder with model.json, model.weights and tokenizer files", Required = true };
+        Option<string> checkpoint = new("--checkpoint") { Description = "A model folder (Hugging Face config.json + safetensors, or model.json + model.weights) with tokenizer files, or a run folder (its latest checkpoint)", Required = true };
         Option<string> output = new("--out") { Description = "Model folder to write: model.onnx, config.json, tokenizer files", Required = true };
         Option<bool> optimumPast = new("--optimum-past") { Description = "Add Optimum-style past_key_values.{i}.key|value inputs and present.* outputs" };
 
@@ -21,7 +21,7 @@ public static class ExportCommand
         {
             string folder = CliOptions.RequireFolder(result.GetValue(checkpoint)!, "checkpoint");
             string destination = result.GetValue(output)!;
-            using Gpt model = GptCheckpoint.Load(folder);
+            using CausalLm model = ModelFolder.Load(folder);
             OnnxExporter.Export(model, folder, destination,
                 new OnnxExportOptions { IncludeEmptyPastKeyValues = result.GetValue(optimumPast) });
             long bytes = new FileInfo(Path.Combine(destination, OnnxExporter.ModelFile)).Length;

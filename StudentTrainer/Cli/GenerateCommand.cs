@@ -11,7 +11,7 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        Option<string> checkpoint = new("--checkpoint") { Description = "Run folder with model.json, model.weights and tokenizer files", Required = true };
+        Option<string> checkpoint = new("--checkpoint") { Description = "A model folder (Hugging Face config.json + safetensors, or model.json + model.weights) with tokenizer files, or a run folder (its latest checkpoint)", Required = true };
         Option<string> prompt = new("--prompt") { Description = "Text to continue", Required = true };
         Option<int> maxNew = new("--max-new-tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 200 };
         Option<double> temperature = new("--temperature") { Description = "Sampling temperature (0 = greedy)", DefaultValueFactory = _ => 0.8 };
@@ -29,7 +29,7 @@ public static class GenerateCommand
             Device torchDevice = CliOptions.ApplyRuntime(result.GetValue(device)!, result.GetValue(threads));
             string folder = CliOptions.RequireFolder(result.GetValue(checkpoint)!, "checkpoint");
             LoadedTokenizer tokenizer = TokenizerLoader.Load(folder);
-            using Gpt model = GptCheckpoint.Load(folder, torchDevice);
+            using CausalLm model = ModelFolder.Load(folder, torchDevice);
             IReadOnlyList<int> promptIds = tokenizer.Encode(result.GetValue(prompt)!);
             if (promptIds.Count == 0) throw new ArgumentException("--prompt encodes to no tokens");
             var options = new GenerationOptions

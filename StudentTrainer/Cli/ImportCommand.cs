@@ -10,7 +10,7 @@ public static class ImportCommand
     public static Command Create()
     {
         Option<string> modelFolder = new("--model") { Description = "Model folder written by export: model.onnx, config.json, tokenizer files", Required = true };
-        Option<string> output = new("--out") { Description = "Checkpoint folder to write: model.json, model.weights, tokenizer files", Required = true };
+        Option<string> output = new("--out") { Description = "Model folder to write: config.json, model.safetensors, tokenizer files", Required = true };
 
         var command = new Command("import", "Read the weights of an exported ONNX model folder back into a checkpoint");
         command.Options.Add(modelFolder);
@@ -19,10 +19,10 @@ public static class ImportCommand
         {
             string source = CliOptions.RequireFolder(result.GetValue(modelFolder)!, "model");
             string destination = result.GetValue(output)!;
-            using Gpt model = OnnxWeightImporter.Import(source);
-            GptCheckpoint.Save(model, destination);
+            using CausalLm model = OnnxWeightImporter.Import(source);
+            ModelFolder.Save(model, destination);
             TokenizerFileCopy.CopyInto(source, destination);
-            Console.WriteLine($"imported {model.ParameterCount:N0} parameters → {Path.Combine(destination, GptCheckpoint.WeightsFile)}");
+            Console.WriteLine($"imported {model.ParameterCount:N0} parameters → {destination}");
             return 0;
         });
         return command;

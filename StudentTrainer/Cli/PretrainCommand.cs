@@ -33,7 +33,7 @@ public static class PretrainCommand
             var torchDevice = CliOptions.ApplyRuntime(result.GetValue(device)!, result.GetValue(threads));
             string tokenizerFolder = CliOptions.RequireFolder(result.GetValue(tokenizer)!, "tokenizer");
             LoadedTokenizer loaded = TokenizerLoader.Load(tokenizerFolder);
-            GptConfig config = GptConfig.Resolve(result.GetValue(model)!) with { VocabSize = loaded.VocabSize };
+            ModelConfig config = ModelFolder.ResolveConfig(result.GetValue(model)!) with { VocabSize = loaded.VocabSize };
             var options = new PretrainOptions
             {
                 Model = config,

@@ -14,15 +14,20 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var defaults = new DistillOptions { Student = GptConfig.Student };
+        var defaults = new DistillOptions { Student = Gpt2Config.Student };
         var pairDefaults = new PairDistillOptions { Distill = defaults };
-        var miniLlmDefaults = new MiniLlmTrainerOptions { Student = GptConfig.Student };
+        var miniLlmDefaults = new MiniLlmTrainerOptions { Student = Gpt2Config.Student };
         var heldOutDefaults = new TrainJobSettings { Options = defaults };
         const string DefaultTasks = "data/tasks";
         var teacher = new TeacherCliOptions();
-        Option<string> student = new("--student") { Description = "Student model: student, teacher, or a model.json file (e.g. models/default-student.json)", DefaultValueFactory = _ => "models/default-student.json" };
-        Option<string?> init = new("--init") { Description = "Start from this checkpoint folder's weights (e.g. a pretrained student) instead of random ones" };
-        Option<string> tokenizer = new("--tokenizer") { Description = "Tokenizer folder of the student; must match the teacher's (fingerprint and vocabulary size)", DefaultValueFactory = _ => "models/austen-gpt" };
+        Option<string?> student = new("--student")
+        {
+            Description = "Student: a Hugging Face model folder (config.json with model_type gpt2, llama, mistral, qwen2 or qwen3, and "
+                          + "model.safetensors or sharded safetensors; without weights it starts from random ones), a config.json, "
+                          + $"the presets student or teacher, or this project's model.json form. Default: the --init folder's model, else {StudentChoice.DefaultStudent}",
+        };
+        Option<string?> init = new("--init") { Description = "Start from this model folder's weights (a Hugging Face folder, a checkpoint of a run, e.g. a pretrained student) instead of random ones" };
+        Option<string?> tokenizer = new("--tokenizer") { Description = $"Tokenizer folder of the student; must match the teacher's (fingerprint and vocabulary size). Default: the student's folder when it holds tokenizer files, else {StudentChoice.DefaultTokenizer}" };
         Option<string?> output = new("--out") { Description = "Run folder (default runs/train-<time>): checkpoints, metrics.jsonl, plots, summary.json, exported student" };
         Option<string?> resume = new("--resume") { Description = "Continue the run in this folder exactly from its latest checkpoint (its options are used)" };
         Option<int> steps = new("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => defaults.Steps };
@@ -120,9 +125,9 @@ public static class TrainCommand
                 ModelsFolder = result.GetValue(teacher.ModelsFolder)!,
                 TeacherThreads = result.GetValue(teacher.Threads),
                 Client = teacher.Client(result),
-                Student = result.GetValue(student)!,
+                Student = result.GetValue(student),
                 InitialWeights = result.GetValue(init),
-                Tokenizer = result.GetValue(tokenizer)!,
+                Tokenizer = result.GetValue(tokenizer),
                 RunFolder = result.GetValue(output),
                 Resume = result.GetValue(resume),
                 DataFolder = result.GetValue(data)!,

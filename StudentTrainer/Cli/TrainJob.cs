@@ -41,8 +41,10 @@ public static class TrainJob
         if (miniLlm && settings.Options.GradientAccumulation != 1)
             throw new ArgumentException("--grad-accum is not used by --mode minillm: a step is one rollout of --batch-size prompts");
         Device device = CliOptions.ApplyRuntime(settings.Device, settings.Threads);
-        LoadedTokenizer tokenizer = TokenizerLoader.Load(CliOptions.RequireFolder(settings.Tokenizer, "tokenizer"));
-        GptConfig studentConfig = GptConfig.Resolve(settings.Student) with { VocabSize = tokenizer.VocabSize };
+        LoadedTokenizer tokenizer = TokenizerLoader.Load(CliOptions.RequireFolder(settings.TokenizerFolder, "tokenizer"));
+        StudentChoice student = StudentChoice.Resolve(settings.Student, settings.InitialWeights, tokenizer);
+        ModelConfig studentConfig = student.Config;
+        settings = settings with { InitialWeights = student.InitialWeights };
         DistillOptions options = settings.Options with { Student = studentConfig };
         options.Validate();
         PairDistillOptions? pairOptions = settings.OnPairs && !miniLlm ? settings.PairOptions(options) : null;
@@ -54,7 +56,6 @@ public static class TrainJob
         MiniLlmTrainerOptions? miniLlmOptions = miniLlm ? settings.ResolvedMiniLlm(studentConfig, tokenizer.EosId) : null;
         miniLlmOptions?.Validate();
         settings.HeldOutEvaluation().Validate();
-        if (settings.InitialWeights is not null) CliOptions.RequireFolder(settings.InitialWeights, "--init checkpoint");
         var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
         TaskPairs? tasks = settings.OnPairs
             ? TaskPairs.Load(settings.Tasks!, tokenizer, options.SequenceLength, validationNeeded: settings.Mode == TrainMode.Distillm)
@@ -133,8 +134,8 @@ public static class TrainJob
         if (baseline is { Interrupted: true }) return Interrupted(runFolder, baseline);
 
         string exported = Path.Combine(runFolder, ExportFolder, ExportedModelName);
-        using (Gpt model = GptCheckpoint.Load(distilled.CheckpointFolder!))
-            OnnxExporter.Export(model, settings.Tokenizer, exported);
+        using (CausalLm model = ModelFolder.Load(distilled.CheckpointFolder!))
+            OnnxExporter.Export(model, settings.TokenizerFolder, exported);
         TrainingPlots.WriteAll(runFolder);
         if (baseline is not null) TrainingPlots.WriteAll(baselineFolder);
 
@@ -152,7 +153,7 @@ public static class TrainJob
 
     /// <summary>The evaluator of a corpus run: validation text of the sequence length, and what it measures on.</summary>
     private static (IStudentEvaluator, string) CorpusEvaluator(TrainJobSettings settings, TokenStream validation, int sequenceLength,
-        GptConfig student, LoadedTokenizer tokenizer, Device device, ITeacher teacher)
+        ModelConfig student, LoadedTokenizer tokenizer, Device device, ITeacher teacher)
     {
         EvaluationSet set = settings.EvaluationSet(validation, sequenceLength, Math.Min(student.ContextLength, teacher.Model.ContextLength));
         return (new StudentEvaluator(set, tokenizer, device, teacher, settings.Options.BatchSize),

@@ -16,9 +16,15 @@ public sealed record TrainJobSettings
 
     /// <summary>How the teacher client talks to the servers (not saved: it may change between sessions).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public Teacher.TeacherClientOptions Client { get; init; } = new();
-    public string Student { get; init; } = "models/default-student.json";
+    /// <summary><c>--student</c>: a preset, a configuration file or a model folder; null: the model of <see cref="InitialWeights"/>, else <see cref="StudentChoice.DefaultStudent"/>.</summary>
+    public string? Student { get; init; }
+    /// <summary><c>--init</c>: a model folder whose weights the student starts from.</summary>
     public string? InitialWeights { get; init; }
-    public string Tokenizer { get; init; } = "models/austen-gpt";
+    /// <summary><c>--tokenizer</c>; null: the student's own folder's tokenizer when it has one (see <see cref="StudentChoice.TokenizerFolder"/>).</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>The tokenizer folder the run uses.</summary>
+    public string TokenizerFolder => StudentChoice.TokenizerFolder(Tokenizer, Student, InitialWeights);
     public string? RunFolder { get; init; }
     public string? Resume { get; init; }
     public string DataFolder { get; init; } = "data/austen";
@@ -79,7 +85,7 @@ public sealed record TrainJobSettings
 
     /// <summary>MiniLLM's options for <paramref name="student"/>: rows end at (and prompts are left-padded with) the end-of-text id <paramref name="eosId"/>, or are padded with 0 without one.</summary>
     /// <exception cref="ArgumentException">The settings hold no MiniLLM options.</exception>
-    public MiniLlmTrainerOptions ResolvedMiniLlm(Model.GptConfig student, int? eosId) =>
+    public MiniLlmTrainerOptions ResolvedMiniLlm(Model.ModelConfig student, int? eosId) =>
         (MiniLlm ?? throw new ArgumentException("--mode minillm needs MiniLLM's options, and these settings hold none"))
         with { Student = student, EosId = eosId, PadId = eosId ?? 0 };
 

@@ -6,7 +6,7 @@ namespace Distill.StudentTrainer.Distillation;
 /// <summary>Everything that decides a distillation run (and, with <see cref="Lambda"/> = 0, its cross-entropy baseline).</summary>
 public sealed record DistillOptions
 {
-    public required GptConfig Student { get; init; }
+    public required ModelConfig Student { get; init; }
 
     /// <summary>Optimiser steps.</summary>
     public int Steps { get; init; } = 300;

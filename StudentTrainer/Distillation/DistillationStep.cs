@@ -12,7 +12,7 @@ public static class DistillationStep
     /// <param name="teacher">The teacher's top-k for the same positions; null when λ = 0.</param>
     /// <returns>The objective and its two parts (the divergence is zero without a teacher).</returns>
     public static (Tensor Loss, Tensor CrossEntropy, Tensor Divergence) Loss(
-        Gpt model, Tensor inputs, Tensor targets, Tensor mask, TeacherTargets? teacher, DistillOptions options)
+        CausalLm model, Tensor inputs, Tensor targets, Tensor mask, TeacherTargets? teacher, DistillOptions options)
     {
         if (options.UsesTeacher && teacher is null) throw new ArgumentException("λ > 0 needs the teacher's answer");
         Tensor logits = model.Forward(inputs);                                                       // (B, T, V)

@@ -12,7 +12,7 @@ namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>Where a run's pieces come from and go to; everything optional is null when unused.</summary>
 /// <param name="Teacher">Answers top-k requests; required when λ &gt; 0.</param>
-/// <param name="InitialWeights">A checkpoint folder (model.json + model.weights) to start from instead of random weights.</param>
+/// <param name="InitialWeights">A model folder (Hugging Face config.json + safetensors, or a checkpoint of this project) to start from instead of random weights.</param>
 /// <param name="ResumeFrom">A checkpoint folder (see <see cref="TrainingCheckpoint"/>) to continue exactly.</param>
 /// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
@@ -45,7 +45,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
         Device device = context.Device;
         using var loop = new TrainingLoop(options, reporter, new RunSetting(context.RunFolder, device, context.Evaluator, context.Metrics,
             context.InitialWeights, context.ResumeFrom, context.Stop)) { LogInterval = LogInterval };
-        Gpt model = loop.Model;
+        CausalLm model = loop.Model;
         var sampler = new WindowSampler(context.Train, options.SequenceLength, options.BatchSize, options.Seed);
         long totalBatches = (long)options.Steps * options.GradientAccumulation;
         using var prefetcher = options.UsesTeacher

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>
-/// Resumable checkpoints of a run: <c>checkpoints/step-NNNNNN/</c> holds the model (model.json, model.weights), the
+/// Resumable checkpoints of a run: <c>checkpoints/step-NNNNNN/</c> holds the model (config.json, model.safetensors), the
 /// optimiser state and <c>state.json</c>. A checkpoint is written into a hidden temporary folder, flushed, renamed
 /// into place, and only then named by <c>checkpoints/latest</c> (replaced atomically), so a crash at any moment leaves
 /// the previous checkpoint loadable. The newest <see cref="Keep"/> checkpoints are kept.
@@ -26,13 +26,13 @@ public static class TrainingCheckpoint
 
     /// <param name="writeExtra">Writes more files (a trainer's own state) into the checkpoint folder before it is moved into place.</param>
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save(string runFolder, Gpt model, AdamWOptimizer optimizer, TrainingState state, Action<string>? writeExtra = null) =>
+    public static string Save(string runFolder, CausalLm model, AdamWOptimizer optimizer, TrainingState state, Action<string>? writeExtra = null) =>
         Save(runFolder, model, optimizer, state, state.Step, writeExtra);
 
     /// <summary>A checkpoint whose <c>state.json</c> holds another trainer's state record (JSON-serialisable) at <paramref name="step"/>.</summary>
     /// <param name="writeExtra">Writes more files (a trainer's own state) into the checkpoint folder before it is moved into place.</param>
     /// <returns>The checkpoint folder written.</returns>
-    public static string Save<TState>(string runFolder, Gpt model, AdamWOptimizer optimizer, TState state, int step, Action<string>? writeExtra = null)
+    public static string Save<TState>(string runFolder, CausalLm model, AdamWOptimizer optimizer, TState state, int step, Action<string>? writeExtra = null)
     {
         string root = Path.Combine(runFolder, Folder);
         Directory.CreateDirectory(root);
@@ -41,7 +41,7 @@ public static class TrainingCheckpoint
         string temporary = Path.Combine(root, $".{name}.{Guid.NewGuid():N}.tmp");
         try
         {
-            GptCheckpoint.Save(model, temporary);
+            ModelFolder.Save(model, temporary);
             optimizer.Save(Path.Combine(temporary, OptimizerFile));
             byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, JsonOptions);
             AtomicFile.Write(Path.Combine(temporary, StateFile), stream => stream.Write(json));
@@ -99,9 +99,9 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>Loads weights and optimiser state into a model and optimiser built for the same options.</summary>
-    public static void Restore(string checkpointFolder, Gpt model, AdamWOptimizer optimizer)
+    public static void Restore(string checkpointFolder, CausalLm model, AdamWOptimizer optimizer)
     {
-        model.load(Path.Combine(checkpointFolder, GptCheckpoint.WeightsFile));
+        ModelFolder.LoadWeightsInto(model, checkpointFolder);
         optimizer.Load(Path.Combine(checkpointFolder, OptimizerFile));
     }
 }

@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>Where a run writes and runs, and what evaluates it: what every trainer needs besides its data and teacher.</summary>
-/// <param name="InitialWeights">A checkpoint folder (model.json + model.weights) to start from instead of random weights.</param>
+/// <param name="InitialWeights">A model folder (Hugging Face config.json + safetensors, or a checkpoint of this project) to start from instead of random weights.</param>
 /// <param name="ResumeFrom">A checkpoint folder (see <see cref="TrainingCheckpoint"/>) to continue exactly.</param>
 /// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
@@ -66,7 +66,7 @@ public sealed class TrainingLoop : IDisposable
         options.Validate();
         (_options, _reporter, _setting) = (options, reporter, setting);
         torch.manual_seed(options.Seed);
-        Model = setting.InitialWeights is null ? new Gpt(options.Student) : LoadInitialWeights(setting.InitialWeights);
+        Model = setting.InitialWeights is null ? options.Student.CreateModel() : LoadInitialWeights(setting.InitialWeights);
         Model.to(setting.Device);
         Model.train();
         Optimizer = AdamWFactory.Create(Model, options.PeakLearningRate, options.WeightDecay);
@@ -90,7 +90,7 @@ public sealed class TrainingLoop : IDisposable
         reporter.Message($"resumed at step {StartStep} from {setting.ResumeFrom}");
     }
 
-    public Gpt Model { get; }
+    public CausalLm Model { get; }
 
     public AdamWOptimizer Optimizer { get; }
 
@@ -234,13 +234,7 @@ public sealed class TrainingLoop : IDisposable
         }
     }
 
-    private Gpt LoadInitialWeights(string folder)
-    {
-        GptConfig config = GptCheckpoint.LoadConfig(folder);
-        if (config != _options.Student)
-            throw new ArgumentException($"the initial weights in '{folder}' are of another model shape than the student's options");
-        return GptCheckpoint.Load(folder);
-    }
+    private CausalLm LoadInitialWeights(string folder) => ModelFolder.LoadOfShape(folder, _options.Student);
 
     private TrainingState Resume(string checkpointFolder)
     {

@@ -19,7 +19,7 @@ public static class GreedyContinuations
     /// <param name="limits">Per prompt, the most new tokens, ≥ 1.</param>
     /// <param name="eosId">A continuation that produces this id stops there; null: none stops early.</param>
     /// <param name="batchSize">Most prompts per batch.</param>
-    public static int[][] OfStudent(Gpt model, IReadOnlyList<int[]> prompts, IReadOnlyList<int> limits, int? eosId, int batchSize)
+    public static int[][] OfStudent(CausalLm model, IReadOnlyList<int[]> prompts, IReadOnlyList<int> limits, int? eosId, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckLimits(prompts, limits);

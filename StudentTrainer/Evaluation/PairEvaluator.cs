@@ -107,7 +107,7 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
 
     /// <summary>Evaluates <paramref name="model"/> without gradients in eval mode; its training flag is restored afterwards.</summary>
     /// <exception cref="ArgumentException">A pair is longer than the model's context or holds an id outside its vocabulary.</exception>
-    public StudentEvaluation Evaluate(Gpt model)
+    public StudentEvaluation Evaluate(CausalLm model)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckFits(model.Config);
@@ -125,7 +125,7 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
         }
     }
 
-    private (double Loss, double? Kl, double? Top1, double Ece) ResponseFigures(Gpt model)
+    private (double Loss, double? Kl, double? Top1, double Ece) ResponseFigures(CausalLm model)
     {
         TeacherTargets[]? answers = TeacherAnswers();
         var calibration = new CalibrationError();
@@ -155,7 +155,7 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
             : (loss, klSum / positions, (double)agreeing / positions, calibration.Value);
     }
 
-    private (double? Reference, double? Teacher) RougeFigures(Gpt model)
+    private (double? Reference, double? Teacher) RougeFigures(CausalLm model)
     {
         TokenizedPair[] pairs = _pairs[..Math.Min(_options.RougePairs, _pairs.Length)];
         if (pairs.Length == 0) return (null, null);
@@ -193,7 +193,7 @@ public sealed class PairEvaluator : IStudentEvaluator, IDisposable
         return _teacherAnswers = [.. answers];
     }
 
-    private void CheckFits(GptConfig config)
+    private void CheckFits(ModelConfig config)
     {
         for (int i = 0; i < _pairs.Length; i++)
         {

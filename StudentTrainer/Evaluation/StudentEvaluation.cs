@@ -47,5 +47,5 @@ public sealed record StudentEvaluation(
 /// <summary>Evaluates a student at a point of training.</summary>
 public interface IStudentEvaluator
 {
-    StudentEvaluation Evaluate(Model.Gpt model);
+    StudentEvaluation Evaluate(Model.CausalLm model);
 }

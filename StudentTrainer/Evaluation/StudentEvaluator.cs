@@ -21,7 +21,7 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
     private readonly List<TeacherTargets> _teacherWindows = [];
     private string[]? _teacherContinuations;
 
-    public StudentEvaluation Evaluate(Gpt model)
+    public StudentEvaluation Evaluate(CausalLm model)
     {
         ArgumentNullException.ThrowIfNull(model);
         bool wasTraining = model.training;
@@ -39,7 +39,7 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
         }
     }
 
-    private (double? Kl, double? Top1, double Ece) WindowFigures(Gpt model)
+    private (double? Kl, double? Top1, double Ece) WindowFigures(CausalLm model)
     {
         EnsureTeacherWindows();
         var calibration = new CalibrationError();
@@ -65,7 +65,7 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
             : (klSum / positions, agreeSum / positions, calibration.Value);
     }
 
-    private (double? Reference, double? Teacher) RougeFigures(Gpt model)
+    private (double? Reference, double? Teacher) RougeFigures(CausalLm model)
     {
         if (set.Prompts.Length == 0) return (null, null);
         string[] student = GreedyContinuations(model);
@@ -75,7 +75,7 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
         return (reference, RougeL.Mean(student.Zip(_teacherContinuations)));
     }
 
-    private string[] GreedyContinuations(Gpt model)
+    private string[] GreedyContinuations(CausalLm model)
     {
         var options = new GenerationOptions
         {

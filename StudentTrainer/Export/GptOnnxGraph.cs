@@ -7,11 +7,12 @@ using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
 namespace Distill.StudentTrainer.Export;
 
 /// <summary>
-/// Translates a <see cref="Gpt"/> into an ONNX graph (default domain, opset 17) that computes the same logits as
-/// <see cref="Gpt.Forward"/>: inputs <c>input_ids</c>, <c>attention_mask</c>, <c>position_ids</c> (B, T) int64,
-/// output <c>logits</c> (B, T, V) float32, with the attention mask of <see cref="AttentionMask.Build"/>.
-/// Linear weights are stored transposed, (in, out), as GPT-2's own checkpoints store them; the LM head reuses
-/// <c>wte.weight</c> through a Transpose that ONNX Runtime folds at load time.
+/// Translates a model of the gpt2 family (<see cref="Gpt2LMHeadModel"/>) into an ONNX graph (default domain, opset 17)
+/// that computes the same logits as its <see cref="CausalLm.Forward"/>: inputs <c>input_ids</c>, <c>attention_mask</c>,
+/// <c>position_ids</c> (B, T) int64, output <c>logits</c> (B, T, V) float32, with the attention mask of
+/// <see cref="AttentionMask.Build"/>. Initializers carry Hugging Face's names and layouts (Conv1D weights (in, out), as
+/// the model holds them); the LM head reuses <c>transformer.wte.weight</c> through a Transpose that ONNX Runtime folds
+/// at load time.
 /// </summary>
 public sealed class GptOnnxGraph
 {
@@ -25,35 +26,37 @@ public sealed class GptOnnxGraph
     public const string PastSequenceDimension = "past_sequence_length";
     public const string TotalSequenceDimension = "past_sequence_length + sequence_length";
 
+    private const string Trunk = "transformer";
     private readonly OnnxGraphBuilder _graph = new("distill_gpt");
-    private readonly GptConfig _config;
-    private readonly Dictionary<string, Tensor> _parameters;
+    private readonly Gpt2Config _config;
+    private readonly IReadOnlyDictionary<string, Tensor> _parameters;
     private readonly bool _includePast;
     private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
 
-    private GptOnnxGraph(Gpt model, bool includePast)
+    private GptOnnxGraph(Gpt2Config config, IReadOnlyDictionary<string, Tensor> parameters, bool includePast)
     {
-        _config = model.Config;
-        _parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        _config = config;
+        _parameters = parameters;
         _includePast = includePast;
     }
 
-    /// <summary>Builds the ONNX model of <paramref name="model"/>'s current weights.</summary>
+    /// <summary>Builds the ONNX model of a gpt2-family model with the weights <paramref name="parameters"/> (Hugging Face's names).</summary>
     /// <param name="includePast">Add <c>past_key_values.{i}.key|value</c> inputs and <c>present.{i}.key|value</c> outputs.</param>
     /// <param name="producerVersion">Written as the model's producer version.</param>
-    public static ModelProto Build(Gpt model, bool includePast, string producerVersion)
+    public static ModelProto Build(Gpt2Config config, IReadOnlyDictionary<string, Tensor> parameters, bool includePast, string producerVersion)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var graph = new GptOnnxGraph(model, includePast);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var graph = new GptOnnxGraph(config, parameters, includePast);
         graph.AddGraph();
-        string[] missed = graph._parameters.Keys.Except(graph._exported).ToArray();
+        string[] missed = parameters.Keys.Except(graph._exported).ToArray();
         if (missed.Length > 0)
             throw new InvalidOperationException($"the ONNX graph does not use the parameters {string.Join(", ", missed)}");
         return graph._graph.ToModel(IrVersion, Opset, ProducerName, producerVersion);
     }
 
     private int Heads => _config.Heads;
-    private int HeadSize => _config.HeadSize;
+    private int HeadSize => _config.HeadDim;
     private int Width => _config.EmbeddingSize;
 
     private void AddGraph()
@@ -76,8 +79,8 @@ public sealed class GptOnnxGraph
         string allowed = AttentionAllowed();
         for (int i = 0; i < _config.Layers; i++)
             x = Block(i, x, allowed);
-        x = LayerNorm("ln_f", x);
-        string head = _graph.Node("Transpose", "lm_head.weight", [Parameter("wte.weight")], Ints("perm", 1L, 0L)); // (C, V)
+        x = LayerNorm($"{Trunk}.ln_f", x);
+        string head = _graph.Node("Transpose", "lm_head.weight", [Parameter($"{Trunk}.wte.weight")], Ints("perm", 1L, 0L)); // (C, V)
         string logits = _graph.Node("MatMul", "logits", [x, head]);                                                  // (B, T, V)
 
         _graph.Output(logits, DataType.Float, BatchDimension, SequenceDimension, _config.VocabSize);
@@ -99,7 +102,15 @@ public sealed class GptOnnxGraph
         _graph.FloatScalar("const.negative_infinity", float.NegativeInfinity);
         _graph.FloatScalar("const.half", 0.5f);
         _graph.FloatScalar("const.one_float", 1.0f);
-        _graph.FloatScalar("const.sqrt_half", (float)Math.Sqrt(0.5));
+        if (_config.ActivationFunction == "gelu")
+        {
+            _graph.FloatScalar("const.sqrt_half", (float)Math.Sqrt(0.5));
+        }
+        else
+        {
+            _graph.FloatScalar("const.sqrt_two_over_pi", (float)Math.Sqrt(2.0 / Math.PI));
+            _graph.FloatScalar("const.gelu_cubic", 0.044715f);
+        }
         _graph.Int64Vector("const.qkv_split", Width, Width, Width);
         _graph.Int64Vector("const.heads_shape", 0, 0, Heads, HeadSize);
         _graph.Int64Vector("const.merged_shape", 0, 0, Width);
@@ -110,8 +121,8 @@ public sealed class GptOnnxGraph
     /// <returns>(B, T, C): token embedding + position embedding.</returns>
     private string Embeddings()
     {
-        string tokens = _graph.Node("Gather", "embeddings.tokens", [Parameter("wte.weight"), "input_ids"], Attribute("axis", 0L));
-        string positions = _graph.Node("Gather", "embeddings.positions", [Parameter("wpe.weight"), "position_ids"], Attribute("axis", 0L));
+        string tokens = _graph.Node("Gather", "embeddings.tokens", [Parameter($"{Trunk}.wte.weight"), "input_ids"], Attribute("axis", 0L));
+        string positions = _graph.Node("Gather", "embeddings.positions", [Parameter($"{Trunk}.wpe.weight"), "position_ids"], Attribute("axis", 0L));
         return _graph.Node("Add", "embeddings", [tokens, positions]);
     }
 
@@ -142,7 +153,7 @@ public sealed class GptOnnxGraph
     /// <returns>(B, T, C): x + attn(ln_1(x)), then + mlp(ln_2(x)).</returns>
     private string Block(int layer, string x, string allowed)
     {
-        string prefix = $"h.{layer}";
+        string prefix = $"{Trunk}.h.{layer}";
         string attention = Attention(layer, LayerNorm($"{prefix}.ln_1", x), allowed);
         x = _graph.Node("Add", $"{prefix}.attn.residual", [x, attention]);
         string mlp = Mlp($"{prefix}.mlp", LayerNorm($"{prefix}.ln_2", x));
@@ -153,7 +164,7 @@ public sealed class GptOnnxGraph
     /// <returns>(B, T, C)</returns>
     private string Attention(int layer, string x, string allowed)
     {
-        string prefix = $"h.{layer}.attn";
+        string prefix = $"{Trunk}.h.{layer}.attn";
         string qkv = Linear($"{prefix}.c_attn", x);                                                               // (B, T, 3C)
         string[] parts = _graph.Node("Split", $"{prefix}.qkv", [qkv, "const.qkv_split"], outputCount: 3, Attribute("axis", 2L));
         string q = SplitHeads($"{prefix}.query", parts[0]);                                                      // (B, H, T, D)
@@ -182,29 +193,48 @@ public sealed class GptOnnxGraph
         return _graph.Node("Transpose", name, [split], Ints("perm", 0L, 2L, 1L, 3L));
     }
 
-    /// <returns>(B, T, C): c_proj(GELU(c_fc(x))) with the exact GELU 0.5·a·(1 + erf(a/√2)).</returns>
+    /// <returns>
+    /// (B, T, C): c_proj(GELU(c_fc(x))), with the exact GELU 0.5·a·(1 + erf(a/√2)) for <c>gelu</c>, else GPT-2's
+    /// 0.5·a·(1 + tanh(√(2/π)·(a + 0.044715·a³))).
+    /// </returns>
     private string Mlp(string prefix, string x)
     {
-        string a = Linear($"{prefix}.c_fc", x);                                                                 // (B, T, 4C)
-        string scaled = _graph.Node("Mul", $"{prefix}.gelu.scaled", [a, "const.sqrt_half"]);
-        string erf = _graph.Node("Erf", $"{prefix}.gelu.erf", [scaled]);
-        string onePlus = _graph.Node("Add", $"{prefix}.gelu.one_plus", [erf, "const.one_float"]);
+        string a = Linear($"{prefix}.c_fc", x);                                                                 // (B, T, n_inner)
+        string onePlus = _config.ActivationFunction == "gelu" ? OnePlusErf(prefix, a) : OnePlusTanh(prefix, a);
         string halfA = _graph.Node("Mul", $"{prefix}.gelu.half_input", [a, "const.half"]);
         string gelu = _graph.Node("Mul", $"{prefix}.gelu", [halfA, onePlus]);
         return Linear($"{prefix}.c_proj", gelu);
+    }
+
+    private string OnePlusErf(string prefix, string a)
+    {
+        string scaled = _graph.Node("Mul", $"{prefix}.gelu.scaled", [a, "const.sqrt_half"]);
+        string erf = _graph.Node("Erf", $"{prefix}.gelu.erf", [scaled]);
+        return _graph.Node("Add", $"{prefix}.gelu.one_plus", [erf, "const.one_float"]);
+    }
+
+    private string OnePlusTanh(string prefix, string a)
+    {
+        string square = _graph.Node("Mul", $"{prefix}.gelu.square", [a, a]);
+        string cube = _graph.Node("Mul", $"{prefix}.gelu.cube", [square, a]);
+        string cubic = _graph.Node("Mul", $"{prefix}.gelu.cubic", [cube, "const.gelu_cubic"]);
+        string inner = _graph.Node("Add", $"{prefix}.gelu.inner", [a, cubic]);
+        string scaled = _graph.Node("Mul", $"{prefix}.gelu.scaled", [inner, "const.sqrt_two_over_pi"]);
+        string tanh = _graph.Node("Tanh", $"{prefix}.gelu.tanh", [scaled]);
+        return _graph.Node("Add", $"{prefix}.gelu.one_plus", [tanh, "const.one_float"]);
     }
 
     private string LayerNorm(string prefix, string x)
     {
         List<string> inputs = [x, Parameter($"{prefix}.weight")];
         if (OptionalParameter($"{prefix}.bias") is string bias) inputs.Add(bias);
-        return _graph.Node("LayerNormalization", prefix, inputs, Attribute("axis", -1L), Attribute("epsilon", 1e-5f));
+        return _graph.Node("LayerNormalization", prefix, inputs, Attribute("axis", -1L), Attribute("epsilon", (float)_config.LayerNormEpsilon));
     }
 
-    /// <summary>x · Wᵀ + b with W stored transposed as (in, out).</summary>
+    /// <summary>x · W + b with Conv1D's W stored (in, out).</summary>
     private string Linear(string prefix, string x)
     {
-        string weight = TransposedWeight($"{prefix}.weight");
+        string weight = Parameter($"{prefix}.weight");
         string? bias = OptionalParameter($"{prefix}.bias");
         string product = _graph.Node("MatMul", bias is null ? prefix : $"{prefix}.matmul", [x, weight]);
         return bias is null ? product : _graph.Node("Add", prefix, [product, bias]);
@@ -219,16 +249,6 @@ public sealed class GptOnnxGraph
     }
 
     private string? OptionalParameter(string name) => _parameters.ContainsKey(name) ? Parameter(name) : null;
-
-    private string TransposedWeight(string name)
-    {
-        Tensor weight = Lookup(name);
-        if (weight.dim() != 2) throw new InvalidOperationException($"parameter '{name}' is not a matrix");
-        using var scope = NewDisposeScope();
-        Tensor transposed = weight.detach().t();
-        _exported.Add(name);
-        return _graph.FloatInitializer(name, Floats(transposed), transposed.shape, "linear weight transposed to (in, out)");
-    }
 
     private Tensor Lookup(string name) => _parameters.TryGetValue(name, out Tensor? tensor)
         ? tensor

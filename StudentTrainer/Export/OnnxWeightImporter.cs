@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text.Json;
 using Distill.Shared.Onnx;
 using Distill.StudentTrainer.Model;
 using Google.Protobuf;
@@ -9,14 +8,14 @@ using DataType = Distill.Shared.Onnx.TensorProto.Types.DataType;
 namespace Distill.StudentTrainer.Export;
 
 /// <summary>
-/// Reads a <see cref="Gpt"/> back from a model folder written by <see cref="OnnxExporter"/> (plain or with
-/// past_key_values): the configuration from <c>config.json</c>, every parameter from the <c>model.onnx</c>
-/// initializer of the same name. Linear weights are stored transposed, (in, out), and are transposed back; the
-/// embedding tables and the vectors are stored as they are. Values are copied bit for bit.
+/// Reads a gpt2-family model back from an ONNX model folder written by this project's exporter (plain or with
+/// past_key_values; any exporter version): the configuration from <c>config.json</c>, every parameter from the
+/// <c>model.onnx</c> initializer of its name (named as the model's checkpoints may name it, see
+/// <see cref="CausalLm.CheckpointName"/>). Both exporter versions store Conv1D weights (in, out), as the model holds
+/// them. Values are copied bit for bit. Folders that hold <c>model.safetensors</c> need no import: they load directly.
 /// </summary>
 public static class OnnxWeightImporter
 {
-    private static readonly string[] EmbeddingTables = ["wte.weight", "wpe.weight"];
     /// <summary>The exporter's graph constants (attention scale, shapes, …), which are not parameters.</summary>
     private const string ConstantPrefix = "const.";
 
@@ -24,26 +23,30 @@ public static class OnnxWeightImporter
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder lacks config.json or model.onnx.</exception>
     /// <exception cref="InvalidDataException">The folder is not an export of this project's exporter.</exception>
-    public static Gpt Import(string modelFolder)
+    public static CausalLm Import(string modelFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         if (!Directory.Exists(modelFolder)) throw new DirectoryNotFoundException($"model folder '{modelFolder}' does not exist");
-        GptConfig config = ReadConfig(modelFolder);
+        ModelConfig config = ReadConfig(modelFolder);
         Dictionary<string, TensorProto> initializers = ReadInitializers(modelFolder);
 
-        var model = new Gpt(config);
+        CausalLm model = config.CreateModel();
         try
         {
+            var byParameter = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
+            foreach ((string name, TensorProto stored) in initializers)
+                if (!name.StartsWith(ConstantPrefix, StringComparison.Ordinal) && model.CheckpointName(name) is string parameter)
+                    byParameter.TryAdd(parameter, stored);
             var parameterNames = new HashSet<string>(StringComparer.Ordinal);
             using (no_grad())
             {
                 foreach ((string name, var parameter) in model.named_parameters())
                 {
-                    CopyInto(parameter, name, initializers, modelFolder);
+                    CopyInto(parameter, name, byParameter, modelFolder);
                     parameterNames.Add(name);
                 }
             }
-            string[] unused = initializers.Keys.Where(n => !n.StartsWith(ConstantPrefix, StringComparison.Ordinal) && !parameterNames.Contains(n)).ToArray();
+            string[] unused = byParameter.Keys.Where(n => !parameterNames.Contains(n)).ToArray();
             if (unused.Length > 0)
                 throw new InvalidDataException(
                     $"{OnnxExporter.ModelFile} in '{modelFolder}' has initializers that are no parameters of the model its {OnnxExporter.ConfigFile} describes: {string.Join(", ", unused.Take(5))}");
@@ -57,39 +60,14 @@ public static class OnnxWeightImporter
         }
     }
 
-    /// <summary>The <see cref="GptConfig"/> described by the folder's config.json.</summary>
-    public static GptConfig ReadConfig(string modelFolder)
+    /// <summary>The gpt2-family configuration in the folder's config.json.</summary>
+    /// <exception cref="InvalidDataException">The file describes another family or is not a configuration.</exception>
+    public static Gpt2Config ReadConfig(string modelFolder)
     {
         string path = Path.Combine(modelFolder, OnnxExporter.ConfigFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"no {OnnxExporter.ConfigFile} in '{modelFolder}'", path);
-        HuggingFaceGpt2Config exported;
-        try
-        {
-            exported = JsonSerializer.Deserialize<HuggingFaceGpt2Config>(File.ReadAllBytes(path))
-                ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException(
-                $"{path} is not a config.json written by this project's exporter (a GPT-2 config with a 'distill' object): {e.Message}", e);
-        }
-        if (exported.Distill.ExporterVersion != OnnxExporter.ExporterVersion)
-            throw new InvalidDataException(
-                $"{path} was written by exporter version {exported.Distill.ExporterVersion}; this importer reads version {OnnxExporter.ExporterVersion}");
-        if (exported.InnerSize != 4 * exported.EmbeddingSize || exported.ActivationFunction != "gelu" || !exported.TieWordEmbeddings)
-            throw new InvalidDataException(
-                $"{path} describes a model this project cannot build (n_inner {exported.InnerSize} ≠ 4·n_embd, activation '{exported.ActivationFunction}' or untied head)");
-
-        GptConfig config = exported.ToGptConfig();
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-        return config;
+        return ModelConfig.Read(path) as Gpt2Config
+            ?? throw new InvalidDataException($"{path} describes no gpt2 model; only gpt2-family ONNX exports are imported (other folders load from their safetensors)");
     }
 
     private static Dictionary<string, TensorProto> ReadInitializers(string modelFolder)
@@ -116,16 +94,12 @@ public static class OnnxWeightImporter
     {
         if (!initializers.TryGetValue(name, out TensorProto? stored))
             throw new InvalidDataException(
-                $"{OnnxExporter.ModelFile} in '{modelFolder}' has no initializer '{name}': not a model exported by this project for the configuration in {OnnxExporter.ConfigFile}");
-        bool transposed = parameter.dim() == 2 && !EmbeddingTables.Contains(name);
-        long[] expected = transposed ? [parameter.shape[1], parameter.shape[0]] : parameter.shape;
-        if (!stored.Dims.SequenceEqual(expected))
+                $"{OnnxExporter.ModelFile} in '{modelFolder}' has no initializer for '{name}': not a model exported by this project for the configuration in {OnnxExporter.ConfigFile}");
+        if (!stored.Dims.SequenceEqual(parameter.shape))
             throw new InvalidDataException(
-                $"initializer '{name}' has shape [{string.Join(", ", stored.Dims)}], expected [{string.Join(", ", expected)}]{(transposed ? " (a linear weight stored as (in, out))" : "")}");
-
+                $"initializer '{stored.Name}' has shape [{string.Join(", ", stored.Dims)}], expected [{string.Join(", ", parameter.shape)}]");
         using var scope = NewDisposeScope();
-        Tensor values = tensor(Floats(stored), expected);
-        parameter.copy_(transposed ? values.t() : values);
+        parameter.copy_(tensor(Floats(stored), parameter.shape));
     }
 
     /// <summary>Row-major float32 values from raw little-endian data or the float_data field.</summary>

@@ -6,6 +6,9 @@ public static class TokenizerFileCopy
     private static readonly string[] FileNames =
         ["vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
 
+    /// <summary>Whether <paramref name="folder"/> holds any tokenizer file.</summary>
+    public static bool HoldsTokenizer(string folder) => FileNames.Any(name => File.Exists(Path.Combine(folder, name)));
+
     /// <summary>
     /// Copies each known tokenizer file atomically and deletes those the source lacks, so a stale
     /// <c>tokenizer.json</c> never shadows new <c>vocab.json</c> + <c>merges.txt</c>.
@@ -13,7 +16,7 @@ public static class TokenizerFileCopy
     /// <exception cref="FileNotFoundException">The source holds no tokenizer file.</exception>
     public static void CopyInto(string source, string destination)
     {
-        if (!FileNames.Any(name => File.Exists(Path.Combine(source, name))))
+        if (!HoldsTokenizer(source))
             throw new FileNotFoundException($"no tokenizer files in '{source}'");
         Directory.CreateDirectory(destination);
         foreach (string name in FileNames)

@@ -27,7 +27,7 @@ public static class ResponseSampler
     /// min(MaxNewTokens, ContextLength − longest prompt of the batch) ids, since the rows share the padded width.
     /// </returns>
     /// <exception cref="ArgumentException">No prompts, an empty prompt, one longer than the context, or invalid options.</exception>
-    public static int[][] Sample(Gpt model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
+    public static int[][] Sample(CausalLm model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -56,7 +56,7 @@ public static class ResponseSampler
         return responses.Select(r => r.ToArray()).ToArray();
     }
 
-    private static void Run(Gpt model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, int steps, List<int>[] responses)
+    private static void Run(CausalLm model, IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options, int steps, List<int>[] responses)
     {
         Device device = model.parameters().First().device;
         using var noGrad = no_grad();

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Generation;
 
-/// <summary>Autoregressive continuation of prompts with a <see cref="Gpt"/>.</summary>
+/// <summary>Autoregressive continuation of prompts with a <see cref="CausalLm"/>.</summary>
 public static class TextGenerator
 {
     /// <param name="prompts">(B, T0) int64; all prompts of one call have the same length.</param>
     /// <returns>(B, T0 + n) int64: the prompts followed by the generated tokens.</returns>
-    public static Tensor Generate(Gpt model, Tensor prompts, GenerationOptions options)
+    public static Tensor Generate(CausalLm model, Tensor prompts, GenerationOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);

@@ -102,6 +102,10 @@ public sealed record Gpt2Config : ModelConfig
         return Project(legacy.VocabSize, legacy.ContextLength, legacy.EmbeddingSize, legacy.Layers, legacy.Heads, legacy.Dropout);
     }
 
+    public bool Equals(Gpt2Config? other) => base.Equals(other);
+
+    public override int GetHashCode() => base.GetHashCode();
+
     public override void Validate()
     {
         Require(VocabSize >= 2, $"vocab_size must be at least 2, got {VocabSize}");
@@ -160,10 +164,7 @@ public sealed class Conv1D : Module<Tensor, Tensor>
     /// <returns>(…, out)</returns>
     public override Tensor forward(Tensor x)
     {
-        long[] shape = x.shape;
-        shape[^1] = weight.shape[1];
-        using Tensor flat = x.reshape(-1, x.shape[^1]);
-        return addmm(bias, flat, weight).view(shape);
+        return functional.linear(x, weight.t(), bias);
     }
 }
 
@@ -228,7 +229,7 @@ public sealed class Gpt2Mlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         Tensor hidden = c_fc.forward(x);                                                      // (B, T, n_inner)
-        hidden = _tanhGelu ? functional.gelu(hidden, GELU.Approximate.tanh) : functional.gelu(hidden);
+        hidden = _tanhGelu ? functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh) : functional.gelu(hidden);
         return dropout.forward(c_proj.forward(hidden));
     }
 }

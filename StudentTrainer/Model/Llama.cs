@@ -112,6 +112,10 @@ public sealed record LlamaConfig : ModelConfig
     /// <summary>Qwen3's RMSNorm over each query and key head before the rotation.</summary>
     [JsonIgnore] public bool QkNorm => ModelType == "qwen3";
 
+    public bool Equals(LlamaConfig? other) => base.Equals(other);
+
+    public override int GetHashCode() => base.GetHashCode();
+
     public override void Validate()
     {
         Require(VocabSize >= 2, $"vocab_size must be at least 2, got {VocabSize}");

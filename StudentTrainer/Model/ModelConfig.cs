@@ -56,6 +56,11 @@ public abstract record ModelConfig
     /// <summary>This configuration with another vocabulary size (a student sized to its tokenizer).</summary>
     public ModelConfig WithVocabSize(int vocabSize) => this with { VocabSize = vocabSize };
 
+    /// <summary>Equal when both write the same JSON (records would compare <see cref="Extra"/> by reference).</summary>
+    public virtual bool Equals(ModelConfig? other) => other is not null && ToJson() == other.ToJson();
+
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
+
     /// <summary>Whether <paramref name="other"/> builds a model of the same shape (dtype and unread fields aside).</summary>
     public bool SameShape(ModelConfig other)
     {

@@ -43,7 +43,7 @@ public sealed record MiniLlmRollout(
     /// The model's logits for every response position, from one forward pass over prompt ‖ response (without the last
     /// token, which predicts nothing here): (B, T, V), with a gradient when the model is trained.
     /// </summary>
-    public Tensor ResponseLogits(Gpt model)
+    public Tensor ResponseLogits(CausalLm model)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var scope = NewDisposeScope();

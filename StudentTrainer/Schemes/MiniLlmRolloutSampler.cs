@@ -54,7 +54,7 @@ public static class MiniLlmRolloutSampler
     /// <returns>The rollout, in the caller's dispose scope.</returns>
     /// <exception cref="ArgumentException">No pairs, or a prompt that leaves no room in the student's context.</exception>
     /// <exception cref="InvalidDataException">A teacher answer of another shape than asked.</exception>
-    public static MiniLlmRollout Collect(Gpt model, ITeacher teacher, IReadOnlyList<TokenizedPair> pairs, MiniLlmTrainerOptions options,
+    public static MiniLlmRollout Collect(CausalLm model, ITeacher teacher, IReadOnlyList<TokenizedPair> pairs, MiniLlmTrainerOptions options,
                                          Generator generator, Action<string>? onTeacherAnswer, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -82,7 +82,7 @@ public static class MiniLlmRolloutSampler
         }
     }
 
-    private static MiniLlmRollout Run(Gpt model, ITeacher teacher, IReadOnlyList<TokenizedPair> pairs, MiniLlmTrainerOptions options,
+    private static MiniLlmRollout Run(CausalLm model, ITeacher teacher, IReadOnlyList<TokenizedPair> pairs, MiniLlmTrainerOptions options,
                                       int[] limits, Generator generator, Action<string>? onTeacherAnswer, CancellationToken ct)
     {
         using var scope = NewDisposeScope();

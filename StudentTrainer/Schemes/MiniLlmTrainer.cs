@@ -29,7 +29,7 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
             throw new ArgumentException($"the teacher has {context.Teacher.Model.VocabSize} logits, the student {options.Student.VocabSize}");
         Device device = context.Device;
         torch.manual_seed(options.Seed);
-        using Gpt model = context.InitialWeights is null ? new Gpt(options.Student) : GptCheckpoint.LoadOfShape(context.InitialWeights, options.Student);
+        using CausalLm model = context.InitialWeights is null ? options.Student.CreateModel() : ModelFolder.LoadOfShape(context.InitialWeights, options.Student);
         model.to(device);
         model.train();
         using AdamWOptimizer optimizer = AdamWFactory.Create(model, options.PeakLearningRate, options.WeightDecay);
@@ -203,7 +203,7 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
     /// <summary>The seed of step <paramref name="step"/>'s sampling generator: distinct per (seed, step), so no generator state is checkpointed.</summary>
     private ulong RolloutSeed(int step) => unchecked(((ulong)(uint)options.Seed << 32) | (uint)step);
 
-    private MiniLlmTrainingState Resume(string checkpointFolder, Gpt model, AdamWOptimizer optimizer)
+    private MiniLlmTrainingState Resume(string checkpointFolder, CausalLm model, AdamWOptimizer optimizer)
     {
         MiniLlmTrainingState state = TrainingCheckpoint.ReadState<MiniLlmTrainingState>(checkpointFolder);
         if (state.Options with { Steps = options.Steps, EvalInterval = options.EvalInterval, CheckpointInterval = options.CheckpointInterval,

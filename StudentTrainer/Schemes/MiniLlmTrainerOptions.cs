@@ -10,7 +10,7 @@ namespace Distill.StudentTrainer.Schemes;
 /// </summary>
 public sealed record MiniLlmTrainerOptions
 {
-    public required GptConfig Student { get; init; }
+    public required ModelConfig Student { get; init; }
 
     /// <summary>The scheme's own settings: teacher mix α, PPO clip, rewards, returns, stabilisers, LM coefficient.</summary>
     public MiniLlmOptions MiniLlm { get; init; } = new();

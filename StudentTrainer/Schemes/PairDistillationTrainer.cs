@@ -24,7 +24,7 @@ public sealed record PairRunContext(
     ITeacher? Teacher = null,
     IReadOnlyList<TokenizedPair>? Validation = null,
     int? EosId = null,
-    Func<Gpt, int, double>? ValidationLoss = null,
+    Func<CausalLm, int, double>? ValidationLoss = null,
     Action<PairBatchReport>? OnBatch = null);
 
 /// <summary>One training batch, as <see cref="PairDistillationTrainer"/> built it.</summary>
@@ -72,7 +72,7 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
 
         using var loop = new TrainingLoop(distill, reporter, run) { LogInterval = LogInterval };
         if (teacherResponses is not null) loop.Versions.Record(teacherResponses.TeacherVersion);
-        Gpt model = loop.Model;
+        CausalLm model = loop.Model;
         var sampler = new PairSampler(pairs.Count, distill.BatchSize, distill.Seed);
         var mixer = new OnPolicyMixer(options.StudentFraction);
         DistillmSchedule schedule = resumed?.Schedule is { } state ? new(options.Distillm, state) : new(options.Distillm);

@@ -11,7 +11,7 @@ public static class ResponseCrossEntropy
     /// The mean next-token cross-entropy (nats) over every response token of <paramref name="pairs"/>, in batches of
     /// <paramref name="batchSize"/>, without gradients and in eval mode (the model's training flag is restored).
     /// </summary>
-    public static double Mean(Gpt model, IReadOnlyList<TokenizedPair> pairs, int batchSize, Device device)
+    public static double Mean(CausalLm model, IReadOnlyList<TokenizedPair> pairs, int batchSize, Device device)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pairs);

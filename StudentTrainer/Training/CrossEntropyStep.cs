@@ -11,7 +11,7 @@ public static class CrossEntropyStep
     /// <param name="inputs">(B, T) int64 on the model's device.</param>
     /// <param name="targets">(B, T) int64 next tokens.</param>
     /// <returns>The scalar loss (owned by the caller's dispose scope).</returns>
-    public static Tensor Run(Gpt model, optim.Optimizer optimizer, IEnumerable<Parameter> parameters, Tensor inputs, Tensor targets, double gradientClip)
+    public static Tensor Run(CausalLm model, optim.Optimizer optimizer, IEnumerable<Parameter> parameters, Tensor inputs, Tensor targets, double gradientClip)
     {
         Tensor logits = model.Forward(inputs);                                                   // (B, T, V)
         Tensor loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten());

@@ -8,7 +8,7 @@ namespace Distill.StudentTrainer.Training;
 public static class PerplexityEvaluator
 {
     /// <returns>The mean negative log-likelihood per token (nats) and its exponential.</returns>
-    public static (double MeanLoss, double Perplexity) Evaluate(Gpt model, TokenStream stream, int batch, Device device)
+    public static (double MeanLoss, double Perplexity) Evaluate(CausalLm model, TokenStream stream, int batch, Device device)
     {
         bool wasTraining = model.training;
         model.eval();

@@ -5,12 +5,12 @@ namespace Distill.StudentTrainer.Training;
 /// <summary>Everything that decides a from-scratch cross-entropy training run.</summary>
 public sealed record PretrainOptions
 {
-    public required GptConfig Model { get; init; }
+    public required ModelConfig Model { get; init; }
 
     /// <summary>Optimiser steps.</summary>
     public int Steps { get; init; } = 1200;
 
-    /// <summary>Sequences per step; each is <see cref="GptConfig.ContextLength"/> tokens.</summary>
+    /// <summary>Sequences per step; each is <see cref="ModelConfig.ContextLength"/> tokens.</summary>
     public int BatchSize { get; init; } = 16;
 
     public double PeakLearningRate { get; init; } = 1e-3;

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Training;
 
 /// <summary>
-/// Trains a <see cref="Gpt"/> from scratch with next-token cross-entropy: AdamW (decay on 2-D weights only),
+/// Trains a <see cref="CausalLm"/> from scratch with next-token cross-entropy: AdamW (decay on 2-D weights only),
 /// linear warmup + cosine learning rate, global-norm gradient clipping, fixed seeds for weights and batches.
 /// </summary>
 public sealed class Pretrainer(PretrainOptions options, ITrainingReporter reporter)
@@ -20,7 +20,7 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
         options.Validate();
         torch.manual_seed(options.Seed);
         var random = new Random(options.Seed);
-        using var model = new Gpt(options.Model);
+        using var model = options.Model.CreateModel();
         model.to(device);
         model.train();
         reporter.Message($"model: {model.ParameterCount:N0} parameters; train {train.Count:N0} tokens, " +
@@ -52,12 +52,12 @@ public sealed class Pretrainer(PretrainOptions options, ITrainingReporter report
             {
                 (double valLoss, double valPpl) = PerplexityEvaluator.Evaluate(model, validation, options.BatchSize, device);
                 reporter.Evaluated(step + 1, "validation", valLoss, valPpl);
-                GptCheckpoint.Save(model, outputFolder);
+                ModelFolder.Save(model, outputFolder);
             }
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
-        GptCheckpoint.Save(model, outputFolder);
+        ModelFolder.Save(model, outputFolder);
         (double finalValLoss, double finalValPpl) = PerplexityEvaluator.Evaluate(model, validation, options.BatchSize, device);
         reporter.Evaluated(options.Steps, "validation", finalValLoss, finalValPpl);
         (double testLoss, double testPpl) = PerplexityEvaluator.Evaluate(model, test, options.BatchSize, device);

@@ -21,22 +21,24 @@ public static class TrainingSpeedBench
         int steps = BenchArgs.Int(args, "--steps", 6);
         Console.WriteLine($"training speed: batch {batch} × context, {warmup} warmup + {steps} timed steps, {torch.get_num_threads()} threads");
         Console.WriteLine($"{"configuration",-14} {"parameters",12} {"dropout",8} {"tokens/s",10} {"s/step",8}");
-        foreach ((string name, GptConfig config) in new[]
+        foreach ((string name, ModelConfig config) in new[]
                  {
-                     ("student", GptConfig.Student),
-                     ("teacher", GptConfig.Teacher),
-                     ("teacher", GptConfig.Teacher with { Dropout = 0.0 }),
+                     ("student", Gpt2Config.Student),
+                     ("teacher", Gpt2Config.Teacher),
+                     ("teacher", Gpt2Config.Teacher with { ResidualDropout = 0.0, EmbeddingDropout = 0.0 }),
                  })
         {
             (long parameters, double tokensPerSecond, double secondsPerStep) = Measure(config, batch, warmup, steps);
-            Console.WriteLine($"{name,-14} {parameters,12:N0} {config.Dropout,8:F2} {tokensPerSecond,10:N0} {secondsPerStep,8:F2}");
+            Console.WriteLine($"{name,-14} {parameters,12:N0} {Dropout(config),8:F2} {tokensPerSecond,10:N0} {secondsPerStep,8:F2}");
         }
     }
 
-    private static (long Parameters, double TokensPerSecond, double SecondsPerStep) Measure(GptConfig config, int batch, int warmup, int steps)
+    private static double Dropout(ModelConfig config) => config is Gpt2Config gpt2 ? gpt2.ResidualDropout : 0.0;
+
+    private static (long Parameters, double TokensPerSecond, double SecondsPerStep) Measure(ModelConfig config, int batch, int warmup, int steps)
     {
         manual_seed(1);
-        using var model = new Gpt(config);
+        using var model = config.CreateModel();
         model.train();
         using var optimizer = AdamWFactory.Create(model, 1e-4, 0.1);
         var stream = new TokenStream(Enumerable.Range(0, 200_000).Select(i => (i * 7919) % config.VocabSize).ToArray());

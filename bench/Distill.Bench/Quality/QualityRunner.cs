@@ -26,7 +26,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
     private readonly QualityBudget _budget;
     private readonly string _runs;
     private readonly LoadedTokenizer _tokenizer;
-    private readonly GptConfig _student;
+    private readonly ModelConfig _student;
     private readonly TokenStream _corpus;
     private readonly TaskPairs _tasks;
     private readonly TeacherServerProcess _server;
@@ -35,7 +35,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
     private readonly string _pretrained;
     private readonly Device _device;
 
-    private QualityRunner(QualityBudget budget, string runs, LoadedTokenizer tokenizer, GptConfig student, TokenStream corpus, TaskPairs tasks,
+    private QualityRunner(QualityBudget budget, string runs, LoadedTokenizer tokenizer, ModelConfig student, TokenStream corpus, TaskPairs tasks,
         TeacherServerProcess server, ITeacher teacher, PairEvaluator evaluator, string pretrained, Device device)
     {
         (_budget, _runs, _tokenizer, _student, _corpus, _tasks) = (budget, runs, tokenizer, student, corpus, tasks);
@@ -54,7 +54,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
     {
         Device device = CliOptions.ApplyRuntime("cpu", 0);
         LoadedTokenizer tokenizer = TokenizerLoader.Load(TeacherFolder);
-        GptConfig student = GptConfig.Student with { VocabSize = tokenizer.VocabSize };
+        ModelConfig student = Gpt2Config.Student with { VocabSize = tokenizer.VocabSize };
         var (train, validation, test) = CorpusTokens.Load("data/austen", tokenizer);
         string pretrained = Pretrained(budget, runs, student, train, validation, test, device);
 
@@ -88,7 +88,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
         (string checkpoint, long tokens, string note) = await Task.Run(() => Train(method, seed, folder, reporter, ct), ct);
         double seconds = clock.Elapsed.TotalSeconds;
 
-        using Gpt model = GptCheckpoint.Load(checkpoint, _device);
+        using CausalLm model = ModelFolder.Load(checkpoint, _device);
         StudentEvaluation evaluation = _evaluator.Evaluate(model);
         return new QualityResult(method, seed, evaluation.ValidationPerplexity, evaluation.KlToTeacher ?? double.NaN,
             evaluation.TeacherTop1Agreement ?? double.NaN, evaluation.ExpectedCalibrationError, evaluation.RougeLReference ?? double.NaN,
@@ -164,7 +164,7 @@ public sealed class QualityRunner : IQualityRunner, IAsyncDisposable
 
     private static string Share(double share) => $"{share:P1}";
 
-    private static string Pretrained(QualityBudget budget, string runs, GptConfig student, TokenStream train, TokenStream validation, TokenStream test, Device device)
+    private static string Pretrained(QualityBudget budget, string runs, ModelConfig student, TokenStream train, TokenStream validation, TokenStream test, Device device)
     {
         string folder = Path.Combine(runs, "pretrained-student");
         string marker = Path.Combine(folder, "quality-budget.json");

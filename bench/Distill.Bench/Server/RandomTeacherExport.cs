@@ -18,7 +18,7 @@ public static class RandomTeacherExport
         TokenizerFiles.Write(tokenizer, ByteLevelBpeTrainer.Train(texts, new ByteLevelBpeTrainerOptions(300)));
 
         torch.manual_seed(1);
-        using var gpt = new Gpt(new GptConfig { VocabSize = 4096, ContextLength = 256, EmbeddingSize = 256, Layers = 6, Heads = 8, Dropout = 0 });
+        using var gpt = Gpt2Config.Project(vocab: 4096, context: 256, width: 256, layers: 6, heads: 8, dropout: 0).CreateModel();
         gpt.eval();
         OnnxExporter.Export(gpt, tokenizer, folder);
         return (folder, $"random GPT ({gpt.ParameterCount / 1e6:0.0}M parameters: vocab 4096, context 256, 6 layers, 256 wide, 8 heads) exported to a temp folder", root);

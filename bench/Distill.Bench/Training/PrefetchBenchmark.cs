@@ -32,7 +32,7 @@ public static class PrefetchBenchmark
             set_num_threads(1);
             LoadedTokenizer tokenizer = TokenizerLoader.Load(Path.Combine(models, "austen-gpt"));
             string studentName = BenchArgs.String(args, "--student", "student");
-            GptConfig student = GptConfig.Resolve(studentName) with { VocabSize = tokenizer.VocabSize };
+            ModelConfig student = ModelFolder.ResolveConfig(studentName) with { VocabSize = tokenizer.VocabSize };
             var options = new DistillOptions { Student = student, Steps = steps, PrefetchDepth = depth, EvalInterval = 1_000_000, CheckpointInterval = 1_000_000 };
             options = options with { TopK = BenchArgs.Int(args, "--k", options.TopK) };
             var (train, _, _) = CorpusTokens.Load("data/austen", tokenizer);
@@ -45,7 +45,7 @@ public static class PrefetchBenchmark
                 CancellationToken.None);
             var recorded = new RecordedTeacher(live);
 
-            Console.WriteLine($"prefetch: student '{studentName}' (width {student.EmbeddingSize}, {student.Layers} layers), {options.BatchSize} × {options.SequenceLength} tokens per step, " +
+            Console.WriteLine($"prefetch: student '{studentName}' ({student.Layers} layers, heads of {student.HeadDim}), {options.BatchSize} × {options.SequenceLength} tokens per step, " +
                               $"k = {options.TopK}{(args.Contains("--float16") ? " (float16 answers)" : "")}, {steps} steps per round, {rounds} rounds, prefetch depth {depth}; " +
                               (pin ? "teacher pinned to core 0, trainer to core 1" : "no pinning"));
             var live1 = new List<RunRates>();

@@ -21,7 +21,7 @@ public sealed class TrainCommandFixture : IDisposable
 
         Models = Path.Combine(Root, "models");
         TorchSharp.torch.manual_seed(17);
-        using var teacher = new Gpt(new GptConfig { VocabSize = vocab, ContextLength = 32, EmbeddingSize = 32, Layers = 2, Heads = 4 });
+        using var teacher = Gpt2Config.Project(vocab: vocab, context: 32, width: 32, layers: 2, heads: 4, dropout: 0.0).CreateModel();
         teacher.eval();
         OnnxExporter.Export(teacher, Tokenizer, Path.Combine(Models, "tiny-teacher"));
 

@@ -39,7 +39,7 @@ public sealed class TrainerCliTests : IDisposable
             // Perplexity is exp of the mean cross-entropy, and the test text is drawn like the training text.
             Assert.InRange(Math.Log(perplexity) - outcome.GetProperty("FinalTrainLoss").GetDouble(), -0.5, 0.5);
         }
-        Assert.Equal(300, GptCheckpoint.LoadConfig(run).VocabSize);
+        Assert.Equal(300, ModelFolder.ReadConfig(run).VocabSize);
 
         var generate = TrainerProcess.Run("generate", "--checkpoint", run, "--prompt", "the lady", "--max-new-tokens", "10", "--threads", "1");
         Assert.True(generate.ExitCode == 0, generate.Stderr);

@@ -13,8 +13,8 @@ public sealed class DistillationTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static readonly GptConfig TeacherConfig = new() { VocabSize = 16, ContextLength = 16, EmbeddingSize = 32, Layers = 2, Heads = 2 };
-    private static readonly GptConfig StudentConfig = new() { VocabSize = 16, ContextLength = 16, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+    private static readonly ModelConfig TeacherConfig = Gpt2Config.Project(vocab: 16, context: 16, width: 32, layers: 2, heads: 2, dropout: 0.0);
+    private static readonly ModelConfig StudentConfig = Gpt2Config.Project(vocab: 16, context: 16, width: 16, layers: 1, heads: 2, dropout: 0.0);
 
     internal static TokenStream Pattern(int length, int seed)
     {
@@ -24,10 +24,10 @@ public sealed class DistillationTrainerTests : IDisposable
             .Select(i => random.NextDouble() < 0.1 ? random.Next(0, 16) : phrase[i % phrase.Length]).ToArray());
     }
 
-    internal static Gpt TrainedTeacher()
+    internal static CausalLm TrainedTeacher()
     {
         manual_seed(11);
-        var teacher = new Gpt(TeacherConfig);
+        var teacher = TeacherConfig.CreateModel();
         var options = new PretrainOptions { Model = TeacherConfig, Steps = 40, BatchSize = 8, PeakLearningRate = 3e-3, FinalLearningRate = 3e-4, WarmupSteps = 5, EvalInterval = 100 };
         using var optimizer = AdamWFactory.Create(teacher, 3e-3, 0.0);
         var random = new Random(1);
@@ -57,7 +57,7 @@ public sealed class DistillationTrainerTests : IDisposable
     [Fact]
     public void Resuming_after_an_interruption_gives_the_losses_of_an_uninterrupted_run()
     {
-        using Gpt teacherModel = TrainedTeacher();
+        using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var whole = new LossRecorder();
         Run(Options(), teacher, Path.Combine(_root, "whole"), whole);
@@ -82,7 +82,7 @@ public sealed class DistillationTrainerTests : IDisposable
     [Fact]
     public void Resuming_with_other_training_options_is_refused()
     {
-        using Gpt teacherModel = TrainedTeacher();
+        using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         string folder = Path.Combine(_root, "run");
         Run(Options(6), teacher, folder, new LossRecorder());
@@ -94,7 +94,7 @@ public sealed class DistillationTrainerTests : IDisposable
     [Fact]
     public void Prefetch_asks_for_each_micro_batch_once_and_cross_entropy_alone_asks_nothing()
     {
-        using Gpt teacherModel = TrainedTeacher();
+        using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         Run(Options(6), teacher, Path.Combine(_root, "kd"), new LossRecorder());
         Assert.Equal(6 * 2, teacher.Requests);
@@ -107,7 +107,7 @@ public sealed class DistillationTrainerTests : IDisposable
     [Fact]
     public void A_teacher_version_change_is_counted_or_with_a_pin_stops_the_run()
     {
-        using Gpt teacherModel = TrainedTeacher();
+        using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel) { };
         var reporter = new LossRecorder(report => { if (report.Step == 2) teacher.Version = "local-2"; });
         DistillResult result = Run(Options(6) with { PrefetchDepth = 0 }, teacher, Path.Combine(_root, "changing"), reporter);
@@ -123,7 +123,7 @@ public sealed class DistillationTrainerTests : IDisposable
     [Fact]
     public void Distilling_brings_the_student_closer_to_the_teacher_than_cross_entropy()
     {
-        using Gpt teacherModel = TrainedTeacher();
+        using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         DistillOptions kd = Options(30) with { Lambda = 1, TopK = 16, CheckpointInterval = 100 };
         Run(kd, teacher, Path.Combine(_root, "kd"), new LossRecorder());
@@ -131,7 +131,7 @@ public sealed class DistillationTrainerTests : IDisposable
 
         double Kl(string folder)
         {
-            using Gpt student = GptCheckpoint.Load(TrainingCheckpoint.Locate(folder));
+            using CausalLm student = ModelFolder.Load(TrainingCheckpoint.Locate(folder));
             using var noGrad = no_grad();
             (Tensor inputs, _) = Pattern(400, 9).SequentialBatches(8, 15).First();
             using Tensor p = nn.functional.log_softmax(teacherModel.Forward(inputs), -1);

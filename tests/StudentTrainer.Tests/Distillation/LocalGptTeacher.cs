@@ -11,7 +11,7 @@ namespace Distill.StudentTrainer.Tests.Distillation;
 /// request's start on), and sampled continuations, as TeacherServer answers. Counts and keeps its requests; its version can
 /// be changed to test version tracking.
 /// </summary>
-internal sealed class LocalGptTeacher(Gpt model, string version = "local-1") : ITeacher
+internal sealed class LocalGptTeacher(CausalLm model, string version = "local-1") : ITeacher
 {
     private readonly List<GenerateRequest> _generateRequests = [];
     private readonly List<TopKRequest> _topKRequests = [];

@@ -6,7 +6,7 @@ namespace Distill.StudentTrainer.Tests.Distillation;
 
 public sealed class LocalGptTeacherTests : IDisposable
 {
-    private readonly Gpt _model = TinyModels.Create();
+    private readonly CausalLm _model = TinyModels.Create();
 
     public void Dispose() => _model.Dispose();
 

@@ -11,7 +11,7 @@ public sealed class TrainingCheckpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(_run, recursive: true);
 
-    private static readonly GptConfig Config = new() { VocabSize = 16, ContextLength = 8, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+    private static readonly ModelConfig Config = Gpt2Config.Project(vocab: 16, context: 8, width: 16, layers: 1, heads: 2, dropout: 0.0);
 
     private static TrainingState State(int step) => new()
     {
@@ -22,7 +22,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     public void A_crash_while_writing_leaves_the_previous_checkpoint_loadable()
     {
         manual_seed(1);
-        using var model = new Gpt(Config);
+        using var model = Config.CreateModel();
         using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
         TrainingCheckpoint.Save(_run, model, optimizer, State(6));
         float[] saved = model.parameters().First().data<float>().ToArray();
@@ -31,14 +31,14 @@ public sealed class TrainingCheckpointTests : IDisposable
         string root = Path.Combine(_run, TrainingCheckpoint.Folder);
         string partial = Path.Combine(root, ".step-000012.0123.tmp");
         Directory.CreateDirectory(partial);
-        File.WriteAllBytes(Path.Combine(partial, GptCheckpoint.WeightsFile), [1, 2, 3]);
+        File.WriteAllBytes(Path.Combine(partial, "model.safetensors"), [1, 2, 3]);
         // …or dies after renaming step 12 into place but before naming it latest.
         Directory.CreateDirectory(Path.Combine(root, "step-000012"));
 
         string located = TrainingCheckpoint.Locate(_run);
         Assert.Equal("step-000006", Path.GetFileName(located));
         Assert.Equal(6, TrainingCheckpoint.ReadState(located).Step);
-        using var other = new Gpt(Config);
+        using var other = Config.CreateModel();
         using var otherOptimizer = AdamWFactory.Create(other, 1e-3, 0.1);
         TrainingCheckpoint.Restore(located, other, otherOptimizer);
         Assert.Equal(saved, other.parameters().First().data<float>().ToArray());
@@ -47,7 +47,7 @@ public sealed class TrainingCheckpointTests : IDisposable
     [Fact]
     public void Only_the_newest_checkpoints_are_kept_and_latest_names_the_newest()
     {
-        using var model = new Gpt(Config);
+        using var model = Config.CreateModel();
         using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
         foreach (int step in new[] { 2, 4, 6 }) TrainingCheckpoint.Save(_run, model, optimizer, State(step));
         string root = Path.Combine(_run, TrainingCheckpoint.Folder);

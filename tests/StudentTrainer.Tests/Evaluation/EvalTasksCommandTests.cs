@@ -17,8 +17,8 @@ public sealed class EvalTasksCommandTests : IDisposable
     public EvalTasksCommandTests()
     {
         _checkpoint = _folder.NewFolder("student");
-        using Gpt model = TinyModels.Create(TinyModels.Config with { VocabSize = ExportTestFolder.TokenizerVocabSize, ContextLength = 40 }, seed: 21);
-        GptCheckpoint.Save(model, _checkpoint);
+        using CausalLm model = TinyModels.Create(TinyModels.Config with { VocabSize = ExportTestFolder.TokenizerVocabSize, Positions = 40 }, seed: 21);
+        ModelFolder.Save(model, _checkpoint);
     }
 
     public void Dispose() => _folder.Dispose();

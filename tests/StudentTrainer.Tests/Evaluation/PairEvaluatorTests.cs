@@ -14,7 +14,7 @@ namespace Distill.StudentTrainer.Tests.Evaluation;
 
 public sealed class PairEvaluatorTests : IDisposable
 {
-    private static readonly GptConfig Config = TinyModels.Config with { VocabSize = ExportTestFolder.TokenizerVocabSize, ContextLength = 40 };
+    private static readonly Gpt2Config Config = TinyModels.Config with { VocabSize = ExportTestFolder.TokenizerVocabSize, Positions = 40 };
 
     private static readonly PromptResponsePair[] Texts =
     [
@@ -38,7 +38,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void Perplexity_and_calibration_are_those_of_the_response_tokens_given_the_prompt()
     {
-        using Gpt model = TinyModels.Create(Config, seed: 11);
+        using CausalLm model = TinyModels.Create(Config, seed: 11);
         model.train();
         TokenizedPair[] pairs = Pairs();
         using var evaluator = new PairEvaluator(pairs, _tokenizer, CPU, teacher: null, new PairEvaluationOptions { BatchSize = 2 });
@@ -76,7 +76,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void A_teacher_that_is_the_student_has_no_divergence_full_agreement_and_the_same_continuations()
     {
-        using Gpt model = TrainedOnPairs(seed: 12);
+        using CausalLm model = TrainedOnPairs(seed: 12);
         var teacher = new LocalGptTeacher(model) { EosId = _tokenizer.EosId };
         var options = new PairEvaluationOptions { TopK = Config.VocabSize, BatchSize = 2, MaxNewTokens = 16 };
         using var evaluator = new PairEvaluator(Pairs(), _tokenizer, CPU, teacher, options);
@@ -94,7 +94,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void The_teacher_is_asked_once_and_its_answers_serve_every_later_evaluation()
     {
-        using Gpt model = TinyModels.Create(Config, seed: 13);
+        using CausalLm model = TinyModels.Create(Config, seed: 13);
         var teacher = new LocalGptTeacher(model);
         var options = new PairEvaluationOptions { BatchSize = 2, RougePairs = 3, TopK = 8 };
         using var evaluator = new PairEvaluator(Pairs(), _tokenizer, CPU, teacher, options);
@@ -115,7 +115,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void The_teachers_answers_at_prompt_positions_do_not_count()
     {
-        using Gpt model = TrainedOnPairs(seed: 14);
+        using CausalLm model = TrainedOnPairs(seed: 14);
         TokenizedPair[] pairs = Pairs();
         var options = new PairEvaluationOptions { BatchSize = 2, TopK = Config.VocabSize, RougePairs = 0 };
         StudentEvaluation Evaluate(ITeacher teacher)
@@ -139,7 +139,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void The_batch_size_does_not_change_the_figures()
     {
-        using Gpt model = TrainedOnPairs(seed: 12);
+        using CausalLm model = TrainedOnPairs(seed: 12);
         StudentEvaluation Evaluate(int batchSize)
         {
             using var evaluator = new PairEvaluator(Pairs(), _tokenizer, CPU, teacher: null, new PairEvaluationOptions { BatchSize = batchSize, MaxNewTokens = 12 });
@@ -157,7 +157,7 @@ public sealed class PairEvaluatorTests : IDisposable
     [Fact]
     public void Batched_greedy_continuations_are_those_of_each_prompt_alone_cut_at_its_limit()
     {
-        using Gpt model = TinyModels.Create(Config, seed: 16);
+        using CausalLm model = TinyModels.Create(Config, seed: 16);
         int[][] prompts = Pairs().Select(p => p.Prompt).ToArray();
         int[] limits = [3, 8, 1, 30, 6];
 
@@ -184,7 +184,7 @@ public sealed class PairEvaluatorTests : IDisposable
     {
         string path = Path.Combine(_folder.Root, "pairs.jsonl");
         PromptResponseFile.Write(path, Texts);
-        using Gpt model = TinyModels.Create(Config, seed: 17);
+        using CausalLm model = TinyModels.Create(Config, seed: 17);
 
         using PairEvaluator evaluator = PairEvaluator.FromFile(path, _tokenizer, Config.ContextLength, CPU, options: new PairEvaluationOptions { MaxPairs = 2 });
 
@@ -203,15 +203,15 @@ public sealed class PairEvaluatorTests : IDisposable
         Assert.Throws<ArgumentException>(() => new PairEvaluator([], _tokenizer, CPU));
         Assert.Throws<ArgumentException>(() => new PairEvaluator(Pairs(), _tokenizer, CPU, options: new PairEvaluationOptions { BatchSize = 0 }));
 
-        using Gpt small = TinyModels.Create(Config with { ContextLength = 8 }, seed: 18);
+        using CausalLm small = TinyModels.Create(Config with { Positions = 8 }, seed: 18);
         using var evaluator = new PairEvaluator(Pairs(), _tokenizer, CPU);
         Assert.Contains("context length 8", Assert.Throws<ArgumentException>(() => evaluator.Evaluate(small)).Message);
     }
 
     /// <summary>A tiny model fitted for a few steps to every token of the pairs, so it is confident and continues with letters.</summary>
-    private Gpt TrainedOnPairs(long seed)
+    private CausalLm TrainedOnPairs(long seed)
     {
-        Gpt model = TinyModels.Create(Config, seed);
+        CausalLm model = TinyModels.Create(Config, seed);
         model.train();
         using var optimizer = optim.Adam(model.parameters(), lr: 0.02);
         using var batch = PromptResponseBatch.Build(Pairs(), CPU);
@@ -227,7 +227,7 @@ public sealed class PairEvaluatorTests : IDisposable
     }
 
     /// <summary>The student's logits (T, V) and next tokens (T) of one pair's inputs, prompt ‖ response[:-1], run alone.</summary>
-    private static (Tensor Logits, Tensor Targets) AloneLogits(Gpt model, TokenizedPair pair)
+    private static (Tensor Logits, Tensor Targets) AloneLogits(CausalLm model, TokenizedPair pair)
     {
         long[] sequence = [.. pair.Prompt.Select(i => (long)i), .. pair.Response.Select(i => (long)i)];
         Tensor inputs = tensor(sequence[..^1], [1, sequence.Length - 1]);

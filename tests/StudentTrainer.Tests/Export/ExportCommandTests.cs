@@ -22,9 +22,9 @@ public sealed class ExportCommandTests : IDisposable
     [Fact]
     public void Checkpoint_exports_to_a_model_folder_with_past_key_values()
     {
-        using Gpt model = RandomGpt.Create(RandomGpt.Config(300, 16, 16, 1, 2, bias: true), seed: 31);
+        using CausalLm model = RandomGpt.Create(RandomGpt.Config(300, 16, 16, 1, 2, exactGelu: true), seed: 31);
         string run = _folder.NewFolder("run");
-        GptCheckpoint.Save(model, run);
+        ModelFolder.Save(model, run);
         foreach (string file in Directory.GetFiles(_folder.Tokenizer))
             File.Copy(file, Path.Combine(run, Path.GetFileName(file)));
         string output = _folder.NewFolder("exported");

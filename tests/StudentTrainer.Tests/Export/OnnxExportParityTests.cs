@@ -22,7 +22,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
     [MemberData(nameof(Shapes))]
     public void Padded_batch_gives_TorchSharp_logits_on_real_positions(int vocab, int context, int embedding, int layers, int heads, bool bias)
     {
-        using Gpt model = RandomGpt.Create(RandomGpt.Config(vocab, context, embedding, layers, heads, bias), seed: 11);
+        using CausalLm model = RandomGpt.Create(RandomGpt.Config(vocab, context, embedding, layers, heads, bias), seed: 11);
         using var onnx = new OrtModel(Export(model, includePast: false));
         TokenBatch batch = MixedPaddingBatch(vocab, context, seed: 5);
 
@@ -48,7 +48,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
     [MemberData(nameof(Shapes))]
     public void Unpadded_full_context_batch_gives_TorchSharp_logits_everywhere(int vocab, int context, int embedding, int layers, int heads, bool bias)
     {
-        using Gpt model = RandomGpt.Create(RandomGpt.Config(vocab, context, embedding, layers, heads, bias), seed: 12);
+        using CausalLm model = RandomGpt.Create(RandomGpt.Config(vocab, context, embedding, layers, heads, bias), seed: 12);
         using var onnx = new OrtModel(Export(model, includePast: false));
         TokenBatch batch = TokenBatch.Full(vocab, batch: 2, length: context, seed: 6);
 
@@ -61,8 +61,8 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
     [MemberData(nameof(Shapes))]
     public void Optimum_export_with_empty_past_gives_the_plain_export_logits(int vocab, int context, int embedding, int layers, int heads, bool bias)
     {
-        GptConfig config = RandomGpt.Config(vocab, context, embedding, layers, heads, bias);
-        using Gpt model = RandomGpt.Create(config, seed: 13);
+        ModelConfig config = RandomGpt.Config(vocab, context, embedding, layers, heads, bias);
+        using CausalLm model = RandomGpt.Create(config, seed: 13);
         using var plain = new OrtModel(Export(model, includePast: false));
         using var optimum = new OrtModel(Export(model, includePast: true));
         TokenBatch batch = MixedPaddingBatch(vocab, context, seed: 7);
@@ -74,7 +74,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(["input_ids", "attention_mask", "position_ids", .. PastNames(layers, "past_key_values")], optimum.InputNames);
         Assert.Equal(["logits", .. presentNames], optimum.OutputNames);
         foreach (string name in presentNames)
-            Assert.Equal([batch.Batch, heads, batch.Length, config.HeadSize], outputs[name].Shape);
+            Assert.Equal([batch.Batch, heads, batch.Length, config.HeadDim], outputs[name].Shape);
         float difference = TorchLogits.MaxAbsDifferenceOnRealPositions(outputs["logits"].Values, plain.Logits(batch).Values, batch, vocab);
         float torchDifference = TorchLogits.MaxAbsDifferenceOnRealPositions(outputs["logits"].Values, TorchLogits.Of(model, batch), batch, vocab);
         output.WriteLine($"max |past export − plain export| {difference:E2}, |past export − torch| {torchDifference:E2}");
@@ -86,8 +86,8 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
     [MemberData(nameof(Shapes))]
     public void Optimum_export_continues_a_left_padded_prefix_from_its_presents(int vocab, int context, int embedding, int layers, int heads, bool bias)
     {
-        GptConfig config = RandomGpt.Config(vocab, context, embedding, layers, heads, bias);
-        using Gpt model = RandomGpt.Create(config, seed: 14);
+        ModelConfig config = RandomGpt.Config(vocab, context, embedding, layers, heads, bias);
+        using CausalLm model = RandomGpt.Create(config, seed: 14);
         using var optimum = new OrtModel(Export(model, includePast: true));
         const int newTokens = 3;
         int prefixLength = Math.Min(context, 16) - newTokens;
@@ -132,7 +132,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
 
     public void Dispose() => _folder.Dispose();
 
-    private string Export(Gpt model, bool includePast)
+    private string Export(CausalLm model, bool includePast)
     {
         string folder = _folder.NewFolder(includePast ? "optimum" : "plain");
         OnnxExporter.Export(model, _folder.Tokenizer, folder, new OnnxExportOptions { IncludeEmptyPastKeyValues = includePast });
@@ -153,8 +153,8 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
         ["position_ids"] = (positions, shape),
     };
 
-    private static Dictionary<string, (float[] Values, long[] Shape)> EmptyPast(GptConfig config, int batch) =>
-        PastNames(config.Layers, "past_key_values").ToDictionary(name => name, _ => (Array.Empty<float>(), new long[] { batch, config.Heads, 0, config.HeadSize }));
+    private static Dictionary<string, (float[] Values, long[] Shape)> EmptyPast(ModelConfig config, int batch) =>
+        PastNames(config.Layers, "past_key_values").ToDictionary(name => name, _ => (Array.Empty<float>(), new long[] { batch, config.KeyValueHeads, 0, config.HeadDim }));
 
     private static string[] PastNames(int layers, string prefix) =>
         Enumerable.Range(0, layers).SelectMany(i => new[] { $"{prefix}.{i}.key", $"{prefix}.{i}.value" }).ToArray();

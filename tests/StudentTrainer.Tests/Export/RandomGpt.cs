@@ -10,10 +10,10 @@ namespace Distill.StudentTrainer.Tests.Export;
 /// </summary>
 public static class RandomGpt
 {
-    public static Gpt Create(GptConfig config, int seed)
+    public static CausalLm Create(ModelConfig config, int seed)
     {
         torch.manual_seed(seed);
-        var model = new Gpt(config);
+        var model = config.CreateModel();
         using (no_grad())
         {
             foreach ((string name, var parameter) in model.named_parameters())
@@ -27,14 +27,7 @@ public static class RandomGpt
         return model;
     }
 
-    public static GptConfig Config(int vocab, int context, int embedding, int layers, int heads, bool bias) => new()
-    {
-        VocabSize = vocab,
-        ContextLength = context,
-        EmbeddingSize = embedding,
-        Layers = layers,
-        Heads = heads,
-        Bias = bias,
-        Dropout = 0.0,
-    };
+    /// <param name="exactGelu">The project's own exact GELU, or GPT-2's tanh approximation (<c>gelu_new</c>).</param>
+    public static Gpt2Config Config(int vocab, int context, int embedding, int layers, int heads, bool exactGelu) =>
+        Gpt2Config.Project(vocab, context, embedding, layers, heads, dropout: 0.0) with { ActivationFunction = exactGelu ? "gelu" : "gelu_new" };
 }

@@ -6,8 +6,8 @@ namespace Distill.StudentTrainer.Tests.Export;
 /// <summary>Reference logits from the TorchSharp model, and comparisons of flat (B, T, V) logits.</summary>
 public static class TorchLogits
 {
-    /// <returns>(B, T, V) row-major logits of <see cref="Gpt.Forward"/> with the batch's mask and positions.</returns>
-    public static float[] Of(Gpt model, long[] inputIds, long[] attentionMask, long[] positionIds, long[] shape)
+    /// <returns>(B, T, V) row-major logits of <see cref="CausalLm.Forward"/> with the batch's mask and positions.</returns>
+    public static float[] Of(CausalLm model, long[] inputIds, long[] attentionMask, long[] positionIds, long[] shape)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -15,11 +15,11 @@ public static class TorchLogits
         return logits.contiguous().data<float>().ToArray();
     }
 
-    public static float[] Of(Gpt model, TokenBatch batch) =>
+    public static float[] Of(CausalLm model, TokenBatch batch) =>
         Of(model, batch.InputIds, batch.AttentionMask, batch.PositionIds, batch.Shape);
 
     /// <returns>(1, len, V) logits of one unpadded sequence at positions 0..len-1.</returns>
-    public static float[] OfSequence(Gpt model, long[] ids)
+    public static float[] OfSequence(CausalLm model, long[] ids)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -110,7 +110,7 @@ public class ResponseSamplerTests
     [Fact]
     public void Dropout_is_off_while_sampling_a_model_in_training_mode()
     {
-        using var model = TinyModels.Create(TinyModels.Config with { Dropout = 0.5 });
+        using var model = TinyModels.Create(TinyModels.Config with { ResidualDropout = 0.5, EmbeddingDropout = 0.5 });
         int[][] prompts = [TinyModels.RandomPrompt(5, seed: 46)];
         int[][] inEval = ResponseSampler.Sample(model, prompts, Greedy);
         model.train();

@@ -6,15 +6,12 @@ namespace Distill.StudentTrainer.Tests.Model;
 /// <summary>Small random models and inputs with fixed seeds.</summary>
 internal static class TinyModels
 {
-    public static readonly GptConfig Config = new()
-    {
-        VocabSize = 97, ContextLength = 24, EmbeddingSize = 32, Layers = 2, Heads = 4, Dropout = 0.0,
-    };
+    public static readonly Gpt2Config Config = Gpt2Config.Project(vocab: 97, context: 24, width: 32, layers: 2, heads: 4, dropout: 0.0);
 
-    public static Gpt Create(GptConfig? config = null, long seed = 7)
+    public static CausalLm Create(ModelConfig? config = null, long seed = 7)
     {
         manual_seed(seed);
-        var model = new Gpt(config ?? Config);
+        var model = (config ?? Config).CreateModel();
         model.eval();
         return model;
     }

@@ -8,9 +8,9 @@ namespace Distill.StudentTrainer.Tests.Schemes;
 /// <summary>A tiny student, prompt/response pairs cut from a patterned token stream, and MiniLLM options that run in moments.</summary>
 internal static class MiniLlmFixtures
 {
-    public static readonly GptConfig StudentConfig = new() { VocabSize = 16, ContextLength = 16, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+    public static readonly Gpt2Config StudentConfig = Gpt2Config.Project(vocab: 16, context: 16, width: 16, layers: 1, heads: 2, dropout: 0.0);
 
-    public static readonly GptConfig TeacherConfig = new() { VocabSize = 16, ContextLength = 16, EmbeddingSize = 32, Layers = 2, Heads = 2 };
+    public static readonly Gpt2Config TeacherConfig = Gpt2Config.Project(vocab: 16, context: 16, width: 32, layers: 2, heads: 2, dropout: 0.0);
 
     /// <summary>
     /// <paramref name="count"/> pairs of <paramref name="responseLength"/>-token responses; prompts of 5 tokens, or of 3 to 5

@@ -57,8 +57,8 @@ public class MiniLlmLossTests
     [Fact]
     public void Positions_after_a_rows_end_change_nothing()
     {
-        using Gpt teacherModel = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
-        using Gpt student = TinyModels.Create(MiniLlmFixtures.StudentConfig, seed: 22);
+        using CausalLm teacherModel = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
+        using CausalLm student = TinyModels.Create(MiniLlmFixtures.StudentConfig, seed: 22);
         TokenizedPair[] pairs = MiniLlmFixtures.Pairs(4);
         using var scope = NewDisposeScope();
         using var generator = new Generator(9);

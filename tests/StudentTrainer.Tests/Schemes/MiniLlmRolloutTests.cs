@@ -10,8 +10,8 @@ namespace Distill.StudentTrainer.Tests.Schemes;
 
 public sealed class MiniLlmRolloutTests : IDisposable
 {
-    private readonly Gpt _teacher = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
-    private readonly Gpt _student = TinyModels.Create(MiniLlmFixtures.StudentConfig, seed: 22);
+    private readonly CausalLm _teacher = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
+    private readonly CausalLm _student = TinyModels.Create(MiniLlmFixtures.StudentConfig, seed: 22);
 
     public void Dispose()
     {

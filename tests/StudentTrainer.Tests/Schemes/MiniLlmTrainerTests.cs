@@ -15,7 +15,7 @@ public sealed class MiniLlmTrainerTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("distill-minillm-").FullName;
     private readonly TokenizedPair[] _pairs = MiniLlmFixtures.Pairs(10);
     private readonly TokenStream _corpus = DistillationTrainerTests.Pattern(2000, 2);
-    private readonly Gpt _teacher = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
+    private readonly CausalLm _teacher = TinyModels.Create(MiniLlmFixtures.TeacherConfig, seed: 21);
 
     public void Dispose()
     {
@@ -56,8 +56,8 @@ public sealed class MiniLlmTrainerTests : IDisposable
         Assert.All(train, r => Assert.InRange(r.Get(MiniLlmMetricNames.ResponseLength)!.Value, 1, 6));
 
         manual_seed(MiniLlmFixtures.Options().Seed);
-        using Gpt start = new(MiniLlmFixtures.StudentConfig);
-        using Gpt trained = GptCheckpoint.Load(TrainingCheckpoint.Locate(folder));
+        using CausalLm start = MiniLlmFixtures.StudentConfig.CreateModel();
+        using CausalLm trained = ModelFolder.Load(TrainingCheckpoint.Locate(folder));
         double change = start.parameters().Zip(trained.parameters(), (a, b) => (a - b).abs().max().item<float>()).Max();
         Assert.True(change > 1e-4, $"largest parameter change {change}");
     }

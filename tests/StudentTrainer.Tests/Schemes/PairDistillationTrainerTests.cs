@@ -15,7 +15,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
 {
     private const int PromptTokens = 6, ResponseTokens = 6;
 
-    private static readonly GptConfig StudentConfig = new() { VocabSize = 16, ContextLength = 16, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+    private static readonly ModelConfig StudentConfig = Gpt2Config.Project(vocab: 16, context: 16, width: 16, layers: 1, heads: 2, dropout: 0.0);
 
     private readonly string _root = Directory.CreateTempSubdirectory("distill-pairs-").FullName;
 
@@ -44,7 +44,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     };
 
     private PairDistillResult Run(PairDistillOptions options, ITeacher? teacher, string folder, LossRecorder? reporter = null,
-        List<PairBatchReport>? batches = null, Func<Gpt, int, double>? validationLoss = null, string? resumeFrom = null,
+        List<PairBatchReport>? batches = null, Func<CausalLm, int, double>? validationLoss = null, string? resumeFrom = null,
         CancellationToken stop = default, MetricsLog? metrics = null, TokenizedPair[]? train = null, Action<PairBatchReport>? onBatch = null) =>
         new PairDistillationTrainer(options, reporter ?? new LossRecorder()) { LogInterval = 1 }.Run(new PairRunContext(
             train ?? Pairs(24, 2), new RunSetting(Path.Combine(_root, folder), CPU, Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop),
@@ -54,13 +54,13 @@ public sealed class PairDistillationTrainerTests : IDisposable
     private static bool Same(TokenizedPair a, TokenizedPair b) => a.Prompt.SequenceEqual(b.Prompt) && a.Response.SequenceEqual(b.Response);
 
     /// <summary>A validation loss given by step (DistiLLM evaluates at step 0 and every EvalInterval steps).</summary>
-    private static Func<Gpt, int, double> LossesByStep(params (int Step, double Loss)[] losses) =>
+    private static Func<CausalLm, int, double> LossesByStep(params (int Step, double Loss)[] losses) =>
         (_, step) => losses.Single(l => l.Step == step).Loss;
 
     [Fact]
     public async Task Prompt_positions_carry_no_loss_and_response_positions_do()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         DistillOptions options = Options(TrainMode.OffPolicy).Distill;
         TokenizedPair[] pairs = [.. Pairs(3, 4).Take(2), new TokenizedPair([3, 8], [1, 9, 4])]; // one shorter pair: padding too
@@ -68,7 +68,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
         using TeacherTargets answer = TeacherTargets.From(
             await teacher.TopKAsync(new(PromptResponseBatch.InputRows(pairs), options.TopK), default), (int)batch.Inputs.shape[1]);
         manual_seed(3);
-        using var student = new Gpt(StudentConfig);
+        using var student = StudentConfig.CreateModel();
 
         (double Loss, float[] Gradient) LossWith(Tensor targets)
         {
@@ -92,7 +92,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Offpolicy_trains_on_gold_pairs_with_each_micro_batch_asked_of_the_teacher_once()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var batches = new List<PairBatchReport>();
         PairDistillOptions options = Options(TrainMode.OffPolicy) with { Distill = Options(TrainMode.OffPolicy).Distill with { GradientAccumulation = 2 } };
@@ -109,7 +109,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public async Task Seqkd_trains_on_the_responses_the_teacher_generated_and_keeps_them_in_the_run_folder()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var batches = new List<PairBatchReport>();
         PairDistillResult result = Run(Options(TrainMode.SeqKd, steps: 6), teacher, "seqkd", batches: batches);
@@ -131,7 +131,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [InlineData(1.0)]
     public void Onpolicy_samples_from_the_student_in_a_share_lambda_of_the_batches(double studentFraction)
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var batches = new List<PairBatchReport>();
         const int steps = 60;
@@ -154,7 +154,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Onpolicy_asks_the_top_k_of_gold_batches_ahead_and_that_of_sampled_ones_once_they_are_sampled()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new RecordingTeacher(new LocalGptTeacher(teacherModel));
         var batches = new List<PairBatchReport>();
         var goldAskedAhead = new List<bool>();
@@ -215,7 +215,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Distillm_raises_the_threshold_when_the_validation_loss_climbs_epsilon_above_its_reference()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var batches = new List<PairBatchReport>();
         string folder = Path.Combine(_root, "distillm-threshold");
@@ -238,7 +238,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Distillm_fills_the_buffer_with_student_samples_and_replays_batches_drawn_from_it()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         var batches = new List<PairBatchReport>();
         PairDistillOptions options = Options(TrainMode.Distillm, steps: 16) with { Distillm = new DistillmOptions(InitThreshold: 1.0) };
@@ -262,10 +262,10 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Resuming_distillm_gives_the_losses_buffer_and_threshold_of_an_uninterrupted_run()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         PairDistillOptions options = Options(TrainMode.Distillm) with { Distillm = new DistillmOptions(InitThreshold: 0.5) };
-        Func<Gpt, int, double> losses = LossesByStep((0, 3.0), (4, 3.2), (8, 3.5));
+        Func<CausalLm, int, double> losses = LossesByStep((0, 3.0), (4, 3.2), (8, 3.5));
         var whole = new LossRecorder();
         var wholeBatches = new List<PairBatchReport>();
         PairDistillResult uninterrupted = Run(options, teacher, "whole", whole, wholeBatches, losses);
@@ -293,7 +293,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
     [Fact]
     public void Resuming_with_another_mode_option_or_other_pairs_is_refused()
     {
-        using Gpt teacherModel = DistillationTrainerTests.TrainedTeacher();
+        using CausalLm teacherModel = DistillationTrainerTests.TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
         Run(Options(TrainMode.OnPolicy, steps: 6), teacher, "run");
         string checkpoint = TrainingCheckpoint.Locate(Path.Combine(_root, "run"));

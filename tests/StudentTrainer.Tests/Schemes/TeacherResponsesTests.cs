@@ -10,7 +10,7 @@ namespace Distill.StudentTrainer.Tests.Schemes;
 public sealed class TeacherResponsesTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("distill-teacher-responses-").FullName;
-    private readonly Gpt _model = TinyModels.Create();
+    private readonly CausalLm _model = TinyModels.Create();
     private readonly int[][] _prompts = Enumerable.Range(0, 7).Select(i => TinyModels.RandomPrompt(3 + i % 4, seed: 60 + i)).ToArray();
 
     public void Dispose()

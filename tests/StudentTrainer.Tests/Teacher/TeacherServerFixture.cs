@@ -22,7 +22,7 @@ public sealed class TeacherServerFixture : IAsyncLifetime
         ModelsFolder = Path.Combine(folder.Root, "models");
         LoadedTokenizer tokenizer = TokenizerLoader.Load(folder.Tokenizer);
         Vocabulary = StudentVocabulary.Of(tokenizer, ExportTestFolder.TokenizerVocabSize);
-        using Gpt gpt = RandomGpt.Create(RandomGpt.Config(ExportTestFolder.TokenizerVocabSize, ContextLength, 32, 2, 4, bias: true), seed: 41);
+        using CausalLm gpt = RandomGpt.Create(RandomGpt.Config(ExportTestFolder.TokenizerVocabSize, ContextLength, 32, 2, 4, exactGelu: true), seed: 41);
         OnnxExporter.Export(gpt, folder.Tokenizer, Path.Combine(ModelsFolder, ModelName));
     }
 

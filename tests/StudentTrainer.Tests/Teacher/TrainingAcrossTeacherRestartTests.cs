@@ -17,7 +17,7 @@ public sealed class TrainingAcrossTeacherRestartTests(TeacherServerFixture fixtu
 
     private static readonly DistillOptions Options = new()
     {
-        Student = new GptConfig { VocabSize = ExportTestFolder.TokenizerVocabSize, ContextLength = 32, EmbeddingSize = 16, Layers = 1, Heads = 2 },
+        Student = Gpt2Config.Project(vocab: ExportTestFolder.TokenizerVocabSize, context: 32, width: 16, layers: 1, heads: 2, dropout: 0.0),
         Steps = 8, BatchSize = 4, SequenceLength = 24, TopK = 8, PeakLearningRate = 3e-3, FinalLearningRate = 3e-4, WarmupSteps = 2,
         EvalInterval = 100, CheckpointInterval = 100, Seed = 3,
     };

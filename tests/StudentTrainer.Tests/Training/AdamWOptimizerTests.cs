@@ -9,7 +9,7 @@ namespace Distill.StudentTrainer.Tests.Training;
 
 public sealed class AdamWOptimizerTests : IDisposable
 {
-    private static readonly GptConfig Config = new() { VocabSize = 16, ContextLength = 8, EmbeddingSize = 16, Layers = 1, Heads = 2 };
+    private static readonly ModelConfig Config = Gpt2Config.Project(vocab: 16, context: 8, width: 16, layers: 1, heads: 2, dropout: 0.0);
     private static readonly LearningRateSchedule Schedule = new(Peak: 3e-2, Floor: 1e-3, WarmupSteps: 3, TotalSteps: 12);
     private const double WeightDecay = 0.1;
 
@@ -20,7 +20,7 @@ public sealed class AdamWOptimizerTests : IDisposable
     [Fact]
     public void Parameters_follow_torchsharps_adamw_with_and_without_decay()
     {
-        using Gpt ours = TinyModels.Create(Config, seed: 3), theirs = TinyModels.Create(Config, seed: 3);
+        using CausalLm ours = TinyModels.Create(Config, seed: 3), theirs = TinyModels.Create(Config, seed: 3);
         using AdamWOptimizer optimizer = AdamWFactory.Create(ours, Schedule.At(0), WeightDecay);
         (IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay) = theirs.ParameterGroupsForWeightDecay();
         using AdamW reference = optim.AdamW(
@@ -53,7 +53,7 @@ public sealed class AdamWOptimizerTests : IDisposable
     [Fact]
     public void A_saved_state_resumes_bit_exactly()
     {
-        using Gpt whole = TinyModels.Create(Config, seed: 4);
+        using CausalLm whole = TinyModels.Create(Config, seed: 4);
         using AdamWOptimizer wholeOptimizer = AdamWFactory.Create(whole, Schedule.At(0), WeightDecay);
         for (int step = 0; step < 5; step++) Step(whole, wholeOptimizer, step);
         string state = Path.Combine(_folder, "optimizer.state");
@@ -61,7 +61,7 @@ public sealed class AdamWOptimizerTests : IDisposable
         string weights = Path.Combine(_folder, "model.weights");
         whole.save(weights);
 
-        using Gpt resumed = TinyModels.Create(Config, seed: 99);
+        using CausalLm resumed = TinyModels.Create(Config, seed: 99);
         resumed.load(weights);
         using AdamWOptimizer resumedOptimizer = AdamWFactory.Create(resumed, Schedule.At(0), WeightDecay);
         resumedOptimizer.Load(state);
@@ -78,12 +78,12 @@ public sealed class AdamWOptimizerTests : IDisposable
     [Fact]
     public void A_state_of_another_model_is_a_clear_error()
     {
-        using Gpt small = TinyModels.Create(Config);
+        using CausalLm small = TinyModels.Create(Config);
         using AdamWOptimizer smallOptimizer = AdamWFactory.Create(small, 1e-3, WeightDecay);
         string state = Path.Combine(_folder, "optimizer.state");
         smallOptimizer.Save(state);
 
-        using Gpt wide = TinyModels.Create(Config with { EmbeddingSize = 32 });
+        using CausalLm wide = TinyModels.Create(((Gpt2Config)Config) with { EmbeddingSize = 32 });
         using AdamWOptimizer wideOptimizer = AdamWFactory.Create(wide, 1e-3, WeightDecay);
         var error = Assert.Throws<InvalidDataException>(() => wideOptimizer.Load(state));
         Assert.Contains("optimizer.state", error.Message);
@@ -95,7 +95,7 @@ public sealed class AdamWOptimizerTests : IDisposable
     [Fact]
     public void A_parameter_without_a_gradient_is_left_alone()
     {
-        using Gpt model = TinyModels.Create(Config, seed: 5);
+        using CausalLm model = TinyModels.Create(Config, seed: 5);
         using AdamWOptimizer optimizer = AdamWFactory.Create(model, 1e-2, WeightDecay);
         Parameter[] parameters = model.parameters().ToArray();
         float[][] before = parameters.Select(p => p.data<float>().ToArray()).ToArray();
@@ -106,7 +106,7 @@ public sealed class AdamWOptimizerTests : IDisposable
         Assert.NotEqual(before[0], parameters[0].data<float>().ToArray());
     }
 
-    private static void Step(Gpt model, AdamWOptimizer optimizer, int step)
+    private static void Step(CausalLm model, AdamWOptimizer optimizer, int step)
     {
         using var scope = NewDisposeScope();
         optimizer.LearningRate = Schedule.At(step);
@@ -116,14 +116,14 @@ public sealed class AdamWOptimizerTests : IDisposable
     }
 
     /// <summary>Next-token cross-entropy of a fixed random batch, backward.</summary>
-    private static void Backward(Gpt model, int seed)
+    private static void Backward(CausalLm model, int seed)
     {
         Tensor ids = TinyModels.RandomIds(4, Config.ContextLength + 1, seed, Config.VocabSize);
         Tensor logits = model.Forward(ids[.., ..^1]);
         nn.functional.cross_entropy(logits.flatten(0, 1), ids[.., 1..].flatten()).backward();
     }
 
-    private static void CopyGradients(Gpt from, Gpt to)
+    private static void CopyGradients(CausalLm from, CausalLm to)
     {
         foreach ((Parameter source, Parameter target) in from.parameters().Zip(to.parameters()))
         {

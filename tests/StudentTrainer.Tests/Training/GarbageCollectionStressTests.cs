@@ -19,9 +19,9 @@ public class GarbageCollectionStressTests
     [Fact]
     public void Training_steps_survive_garbage_collections_on_another_thread()
     {
-        var config = new GptConfig { VocabSize = 512, ContextLength = 16, EmbeddingSize = 32, Layers = 1, Heads = 2 };
+        var config = Gpt2Config.Project(vocab: 512, context: 16, width: 32, layers: 1, heads: 2, dropout: 0.0);
         manual_seed(8);
-        using var model = new Gpt(config);
+        using var model = config.CreateModel();
         using optim.Optimizer optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
         using var generator = new Generator(8);
         using Tensor inputs = randint(0, config.VocabSize, [2, config.ContextLength], generator: generator);

@@ -34,7 +34,7 @@ public sealed class PretrainerTests : IDisposable
 
     private static PretrainOptions Options => new()
     {
-        Model = new GptConfig { VocabSize = 16, ContextLength = 16, EmbeddingSize = 32, Layers = 1, Heads = 2 },
+        Model = Gpt2Config.Project(vocab: 16, context: 16, width: 32, layers: 1, heads: 2, dropout: 0.0),
         Steps = 60, BatchSize = 8, PeakLearningRate = 3e-3, FinalLearningRate = 3e-4, WarmupSteps = 5, EvalInterval = 30, Seed = 42,
     };
 
@@ -49,7 +49,7 @@ public sealed class PretrainerTests : IDisposable
         Assert.InRange(result.TestPerplexity, 1.0, 4.0);
         Assert.Equal(["validation", "validation", "test"], reporter.Evaluations.Select(e => e.Split));
         Assert.Equal(60L * 8 * 16, result.TrainTokensSeen);
-        using Gpt loaded = GptCheckpoint.Load(_folder);
+        using CausalLm loaded = ModelFolder.Load(_folder);
         Assert.Equal(Options.Model, loaded.Config);
     }
 

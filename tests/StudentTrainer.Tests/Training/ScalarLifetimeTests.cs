@@ -9,7 +9,7 @@ public class ScalarLifetimeTests
     [Fact]
     public void No_code_of_the_trainer_hands_native_code_a_temporary_scalar()
     {
-        Type[] trainer = typeof(Gpt).Assembly.GetTypes();
+        Type[] trainer = typeof(CausalLm).Assembly.GetTypes();
         IReadOnlyList<string> found = ImplicitScalarCalls.In(trainer, new HashSet<Type> { typeof(Scalars), typeof(AdamWOptimizer) });
         Assert.True(found.Count == 0, "temporary Scalars (use Scalars.Of or a Scalar held by using):\n" + string.Join("\n", found));
     }

@@ -22,7 +22,7 @@ public sealed class ExportedModels : IDisposable
         VocabSize = TokenizerLoader.Load(tokenizer).VocabSize;
 
         torch.manual_seed(7);
-        using var gpt = new Gpt(new GptConfig { VocabSize = VocabSize, ContextLength = 64, EmbeddingSize = 32, Layers = 2, Heads = 4, Dropout = 0 });
+        using var gpt = Gpt2Config.Project(vocab: VocabSize, context: 64, width: 32, layers: 2, heads: 4, dropout: 0).CreateModel();
         gpt.eval();
         Plain = Path.Combine(Root, "plain");
         Optimum = Path.Combine(Root, "optimum");
@@ -30,7 +30,7 @@ public sealed class ExportedModels : IDisposable
         OnnxExporter.Export(gpt, tokenizer, Optimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
 
         torch.manual_seed(8);
-        using var other = new Gpt(gpt.Config);
+        using var other = gpt.Config.CreateModel();
         other.eval();
         OtherOptimum = Path.Combine(Root, "other-optimum");
         OnnxExporter.Export(other, tokenizer, OtherOptimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });

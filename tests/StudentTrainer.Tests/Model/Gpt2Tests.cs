@@ -3,13 +3,13 @@ using static TorchSharp.torch;
 
 namespace Distill.StudentTrainer.Tests.Model;
 
-public class GptTests
+public class Gpt2Tests
 {
     [Fact]
     public void Default_configurations_have_the_documented_sizes()
     {
-        using var teacher = new Gpt(GptConfig.Teacher);
-        using var student = new Gpt(GptConfig.Student);
+        using var teacher = Gpt2Config.Teacher.CreateModel();
+        using var student = Gpt2Config.Student.CreateModel();
         Assert.Equal(6_642_944, teacher.ParameterCount);
         Assert.Equal(1_350_400, student.ParameterCount);
     }
@@ -141,13 +141,13 @@ public class GptTests
     [Fact]
     public void Initialisation_follows_gpt2()
     {
-        using var model = TinyModels.Create(TinyModels.Config with { EmbeddingSize = 128, Layers = 4 }, seed: 5);
+        using var model = TinyModels.Create(TinyModels.Config with { EmbeddingSize = 128, LayerCount = 4 }, seed: 5);
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        Assert.InRange(parameters["wte.weight"].std().item<float>(), 0.018, 0.022);
+        Assert.InRange(parameters["transformer.wte.weight"].std().item<float>(), 0.018, 0.022);
         double residual = 0.02 / Math.Sqrt(8);
-        Assert.InRange(parameters["h.0.attn.c_proj.weight"].std().item<float>(), residual * 0.9, residual * 1.1);
-        Assert.Equal(0f, parameters["h.0.attn.c_attn.bias"].abs().max().item<float>());
-        Assert.Equal(1f, parameters["h.0.ln_1.weight"].min().item<float>());
+        Assert.InRange(parameters["transformer.h.0.attn.c_proj.weight"].std().item<float>(), residual * 0.9, residual * 1.1);
+        Assert.Equal(0f, parameters["transformer.h.0.attn.c_attn.bias"].abs().max().item<float>());
+        Assert.Equal(1f, parameters["transformer.h.0.ln_1.weight"].min().item<float>());
     }
 
     [Theory]
@@ -157,7 +157,7 @@ public class GptTests
     [InlineData(97, 24, 32, 4, 1.0)]
     public void Invalid_configurations_are_refused(int vocab, int context, int embedding, int heads, double dropout)
     {
-        var config = new GptConfig { VocabSize = vocab, ContextLength = context, EmbeddingSize = embedding, Heads = heads, Dropout = dropout };
-        Assert.Throws<ArgumentException>(() => new Gpt(config));
+        var config = Gpt2Config.Project(vocab: vocab, context: context, width: embedding, layers: 4, heads: heads, dropout: dropout);
+        Assert.Throws<ArgumentException>(() => config.CreateModel());
     }
 }
