@@ -1,7 +1,10 @@
+using Distill.Shared.Onnx;
 using Distill.Shared.Tokenization;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Onnx;
 using Distill.TeacherServer.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Distill.TeacherServer.Tests;
 
@@ -76,6 +79,16 @@ public sealed class LlamaFamilyTeacherTests
                 Assert.All(fromStart.Zip(whole), pair => Assert.Equal(pair.Second, pair.First, 1e-5f));
             }
         }
+    }
+
+    /// <summary>So the cache test's splitPast=true case runs the rewritten graph for Qwen3 (the GQA Llama's is never rewritten).</summary>
+    [Fact]
+    public void The_multi_head_qwen3_graph_is_rewritten_to_read_the_past_in_place()
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(HuggingFaceReference.TeacherFolder("qwen3"), "model.onnx")));
+        using var options = new SessionOptions();
+        using var session = TeacherSession.Open(model, "logits", options, keyValueHeads: null, headDim: null);
+        Assert.True(session.OutputsNewKeyValuesOnly);
     }
 
     [Theory]
