@@ -4,7 +4,7 @@ using Distill.StudentTrainer.Cli;
 
 MallocTuning.Apply(typeof(Program).Assembly);
 
-var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export GPT students");
+var root = new RootCommand("Distill StudentTrainer: train, distil, generate with and export students of the GPT-2, Llama, Mistral and Qwen families");
 root.Subcommands.Add(TrainTokenizerCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
@@ -14,6 +14,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(MakeTasksCommand.Create());
+root.Subcommands.Add(MakeStudentCommand.Create());
 
 ParseResult parsed = root.Parse(args);
 bool asksForHelp = args.Any(a => a is "-h" or "--help" or "-?");
@@ -27,7 +28,7 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 }
-catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException or NotSupportedException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
