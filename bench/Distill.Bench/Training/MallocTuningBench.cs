@@ -68,10 +68,10 @@ public static class MallocTuningBench
             Console.Error.WriteLine($"error: the child process did not report \"{expected}\" (are MALLOC_* variables set in this shell?)");
             return null;
         }
-        // rows: configuration, parameters, dropout, tokens/s, s/step
+        // rows: configuration, parameters, dropout, tokens/s, s/step, GFLOP/s, of peak
         return output.Split('\n')
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(cells => cells.Length == 5 && cells[0] is "student" or "teacher")
+            .Where(cells => cells.Length == 7 && cells[0] is "student" or "teacher")
             .Select(cells => ($"{cells[0]} dropout {cells[2]}",
                 double.Parse(cells[3], NumberStyles.AllowThousands, CultureInfo.InvariantCulture)))
             .ToList();
