@@ -210,10 +210,11 @@ public sealed class LlamaOnnxGraph
         // Query head h reads key-value head h / G: (B, H, T, ·) and (B, KV, G·T, ·) hold the same values in the same order.
         string grouped = Regroup($"{prefix}.query_grouped", q, "const.grouped_shape");                                     // (B, KV, G·T, D)
         string keysT = _graph.Node("Transpose", $"{prefix}.key_transposed", [k], Ints("perm", 0L, 1L, 3L, 2L));            // (B, KV, D, past+T)
-        string products = _graph.Node("MatMul", $"{prefix}.grouped_scores", [grouped, keysT]);                             // (B, KV, G·T, past+T)
-        string scores = Regroup($"{prefix}.scores", products, "const.ungrouped_shape");                                     // (B, H, T, past+T)
-        string scaled = _graph.Node("Mul", $"{prefix}.scaled_scores", [scores, "const.attention_scale"]);
-        string masked = _graph.Node("Where", $"{prefix}.masked_scores", [allowed, scaled, "const.negative_infinity"]);
+        string products = _graph.Node("MatMul", $"{prefix}.grouped_products", [grouped, keysT]);                           // (B, KV, G·T, past+T)
+        // Scaled straight after the MatMul, where ONNX Runtime folds the scale and the transpose into one FusedMatMul.
+        string scaled = _graph.Node("Mul", $"{prefix}.grouped_scores", [products, "const.attention_scale"]);
+        string scores = Regroup($"{prefix}.scores", scaled, "const.ungrouped_shape");                                       // (B, H, T, past+T)
+        string masked = _graph.Node("Where", $"{prefix}.masked_scores", [allowed, scores, "const.negative_infinity"]);
         string weights = _graph.Node("Softmax", $"{prefix}.weights", [masked], Attribute("axis", -1L));
         string groupedWeights = Regroup($"{prefix}.grouped_weights", weights, "const.grouped_shape");                      // (B, KV, G·T, past+T)
         string mixed = _graph.Node("MatMul", $"{prefix}.grouped_heads", [groupedWeights, v]);                               // (B, KV, G·T, D)
