@@ -10,7 +10,7 @@ namespace Distill.StudentTrainer.Export;
 /// Hugging Face state dict, in Optimum's causal-LM layout: inputs <c>input_ids</c>, <c>attention_mask</c>,
 /// <c>position_ids</c> int64, optionally <c>past_key_values.{i}.key|value</c> (B, KV, past, D); outputs <c>logits</c>
 /// (B, T, V) float32 and with a past <c>present.{i}.key|value</c> (B, KV, past+T, D), keys after the rotation.
-/// The attention mask is <see cref="GptOnnxGraph"/>'s. Linear weights, (out, in) in the state dict, are stored
+/// The attention mask is <see cref="OnnxAttentionMask"/>'s, as GPT-2's export has it. Linear weights, (out, in) in the state dict, are stored
 /// transposed as (in, out) under their own names.
 /// </summary>
 /// <remarks>
@@ -22,15 +22,14 @@ namespace Distill.StudentTrainer.Export;
 public sealed class LlamaOnnxGraph
 {
     private readonly OnnxGraphBuilder _graph = new("distill_llama");
+    private readonly StateDictInitializers _weights;
     private readonly LlamaGraphShape _shape;
-    private readonly IReadOnlyDictionary<string, Tensor> _parameters;
     private readonly bool _includePast;
-    private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
 
     private LlamaOnnxGraph(LlamaGraphShape shape, IReadOnlyDictionary<string, Tensor> parameters, bool includePast)
     {
+        _weights = new StateDictInitializers(_graph, parameters);
         _shape = shape;
-        _parameters = parameters;
         _includePast = includePast;
     }
 
@@ -47,8 +46,8 @@ public sealed class LlamaOnnxGraph
         CheckShape(shape);
         var graph = new LlamaOnnxGraph(shape, parameters, includePast);
         graph.AddGraph();
-        string[] missed = parameters.Keys.Except(graph._exported).ToArray();
-        if (missed.Length > 0)
+        IReadOnlyList<string> missed = graph._weights.Unused;
+        if (missed.Count > 0)
             throw new InvalidOperationException($"the ONNX graph does not use the parameters {string.Join(", ", missed)}");
         return graph._graph.ToModel(GptOnnxGraph.IrVersion, GptOnnxGraph.Opset, GptOnnxGraph.ProducerName, producerVersion);
     }
@@ -87,15 +86,15 @@ public sealed class LlamaOnnxGraph
         }
         AddConstants();
 
-        string x = _graph.Node("Gather", "embeddings", [Parameter("model.embed_tokens.weight"), "input_ids"], Attribute("axis", 0L)); // (B, T, C)
-        string allowed = AttentionAllowed();
+        string x = _graph.Node("Gather", "embeddings", [_weights.Parameter("model.embed_tokens.weight"), "input_ids"], Attribute("axis", 0L)); // (B, T, C)
+        string allowed = OnnxAttentionMask.AddAllowed(_graph); // (B, 1, T, past+T)
         var (cos, sin) = Rotary();
         for (int i = 0; i < _shape.Layers; i++)
             x = DecoderLayer(i, x, allowed, cos, sin);
         x = RmsNorm("model.norm", x);
         string head = _shape.TiedHead
-            ? _graph.Node("Transpose", "lm_head.weight", [Parameter("model.embed_tokens.weight")], Ints("perm", 1L, 0L)) // (C, V)
-            : TransposedWeight("lm_head.weight", _shape.VocabSize, Width);
+            ? _graph.Node("Transpose", "lm_head.weight", [_weights.Parameter("model.embed_tokens.weight")], Ints("perm", 1L, 0L)) // (C, V)
+            : _weights.TransposedWeight("lm_head.weight", _shape.VocabSize, Width);
         string logits = _graph.Node("MatMul", "logits", [x, head]); // (B, T, V)
 
         _graph.Output(logits, DataType.Float, GptOnnxGraph.BatchDimension, GptOnnxGraph.SequenceDimension, _shape.VocabSize);
@@ -113,8 +112,6 @@ public sealed class LlamaOnnxGraph
 
     private void AddConstants()
     {
-        _graph.Int64Initializer("const.zero", [0L]);
-        _graph.Int64Initializer("const.one", [1L]);
         _graph.FloatScalar("const.attention_scale", (float)(1.0 / Math.Sqrt(HeadDim)));
         _graph.FloatScalar("const.negative_infinity", float.NegativeInfinity);
         _graph.FloatScalar("const.two", 2f);
@@ -125,31 +122,7 @@ public sealed class LlamaOnnxGraph
         _graph.Int64Vector("const.grouped_shape", 0, KeyValueHeads, -1, 0);
         _graph.Int64Vector("const.ungrouped_shape", 0, Heads, -1, 0);
         _graph.Int64Vector("const.rotary_halves", HeadDim / 2, HeadDim / 2);
-        _graph.Int64Vector("const.axes_1", 1);
         _graph.Int64Vector("const.axes_2", 2);
-        _graph.Int64Vector("const.axes_1_2", 1, 2);
-    }
-
-    /// <summary>
-    /// Query i (absolute position past+i) may see key j iff j ≤ past+i and attention_mask[b, j] = 1, or j = past+i.
-    /// </summary>
-    /// <returns>(B, 1, T, past+T) bool.</returns>
-    private string AttentionAllowed()
-    {
-        string idsShape = _graph.Node("Shape", "mask.input_ids_shape", ["input_ids"]);
-        string newLength = _graph.Node("Gather", "mask.new_length", [idsShape, "const.one"], Attribute("axis", 0L));     // T
-        string maskShape = _graph.Node("Shape", "mask.attention_mask_shape", ["attention_mask"]);
-        string keyLength = _graph.Node("Gather", "mask.key_length", [maskShape, "const.one"], Attribute("axis", 0L));   // past+T
-        string pastLength = _graph.Node("Sub", "mask.past_length", [keyLength, newLength]);
-        string keyPositions = _graph.Node("Range", "mask.key_positions", ["const.zero", keyLength, "const.one"]);       // (past+T)
-        string queryPositions = _graph.Node("Range", "mask.query_positions", [pastLength, keyLength, "const.one"]);     // (T)
-        string queryColumn = _graph.Node("Unsqueeze", "mask.query_column", [queryPositions, "const.axes_1"]);          // (T, 1)
-        string causal = _graph.Node("LessOrEqual", "mask.causal", [keyPositions, queryColumn]);                       // (T, past+T)
-        string self = _graph.Node("Equal", "mask.self", [keyPositions, queryColumn]);                                 // (T, past+T)
-        string real = _graph.Node("Cast", "mask.real_keys", ["attention_mask"], Attribute("to", (long)DataType.Bool)); // (B, past+T)
-        string realKeys = _graph.Node("Unsqueeze", "mask.real_keys_4d", [real, "const.axes_1_2"]);                    // (B, 1, 1, past+T)
-        string causalReal = _graph.Node("And", "mask.causal_real", [causal, realKeys]);                               // (B, 1, T, past+T)
-        return _graph.Node("Or", "mask.allowed", [causalReal, self]);
     }
 
     /// <summary>
@@ -245,7 +218,7 @@ public sealed class LlamaOnnxGraph
     /// <returns>(B, T, C): down_proj(silu(gate_proj(x)) · up_proj(x)).</returns>
     private string Mlp(string prefix, string x)
     {
-        int inner = (int)Lookup($"{prefix}.gate_proj.weight").shape[0];
+        int inner = (int)_weights.Lookup($"{prefix}.gate_proj.weight").shape[0];
         string gate = Linear($"{prefix}.gate_proj", x, inner, Width);                                      // (B, T, I)
         string sigmoid = _graph.Node("Sigmoid", $"{prefix}.gate_sigmoid", [gate]);
         string silu = _graph.Node("Mul", $"{prefix}.gate_silu", [gate, sigmoid]);
@@ -262,47 +235,16 @@ public sealed class LlamaOnnxGraph
         string shifted = _graph.Node("Add", $"{prefix}.mean_square_eps", [meanSquare, "const.rms_norm_eps"]);
         string root = _graph.Node("Sqrt", $"{prefix}.root_mean_square", [shifted]);
         string normalised = _graph.Node("Div", $"{prefix}.normalised", [x, root]);
-        return _graph.Node("Mul", prefix, [normalised, Parameter($"{prefix}.weight")]);
+        return _graph.Node("Mul", prefix, [normalised, _weights.Parameter($"{prefix}.weight")]);
     }
 
     /// <summary>x · Wᵀ + b for W (out, in), stored transposed as (in, out); b only where the state dict has it.</summary>
     private string Linear(string prefix, string x, int outFeatures, int inFeatures)
     {
-        string weight = TransposedWeight($"{prefix}.weight", outFeatures, inFeatures);
-        string? bias = OptionalParameter($"{prefix}.bias");
+        string weight = _weights.TransposedWeight($"{prefix}.weight", outFeatures, inFeatures);
+        string? bias = _weights.OptionalParameter($"{prefix}.bias");
         string product = _graph.Node("MatMul", bias is null ? prefix : $"{prefix}.matmul", [x, weight]);
         return bias is null ? product : _graph.Node("Add", prefix, [product, bias]);
-    }
-
-    private string Parameter(string name)
-    {
-        if (_exported.Contains(name)) return name;
-        Tensor parameter = Lookup(name);
-        _exported.Add(name);
-        return _graph.FloatInitializer(name, Floats(parameter), parameter.shape);
-    }
-
-    private string? OptionalParameter(string name) => _parameters.ContainsKey(name) ? Parameter(name) : null;
-
-    private string TransposedWeight(string name, int outFeatures, int inFeatures)
-    {
-        Tensor weight = Lookup(name);
-        if (!weight.shape.SequenceEqual([outFeatures, inFeatures]))
-            throw new InvalidOperationException($"parameter '{name}' has shape [{string.Join(", ", weight.shape)}]; [{outFeatures}, {inFeatures}] expected");
-        using var scope = NewDisposeScope();
-        Tensor transposed = weight.detach().t();
-        _exported.Add(name);
-        return _graph.FloatInitializer(name, Floats(transposed), transposed.shape, "linear weight transposed to (in, out)");
-    }
-
-    private Tensor Lookup(string name) => _parameters.TryGetValue(name, out Tensor? tensor)
-        ? tensor
-        : throw new InvalidOperationException($"the model has no parameter '{name}'");
-
-    private static float[] Floats(Tensor tensor)
-    {
-        using var scope = NewDisposeScope();
-        return tensor.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
     private static string PastName(int layer, string kind) => $"past_key_values.{layer}.{kind}";

@@ -13,7 +13,6 @@ namespace Distill.TeacherServer.Tests;
 public sealed class ExportedLlamaTests(ExportedLlamas exported) : IClassFixture<ExportedLlamas>
 {
     private const int K = 6;
-    private const float Tolerance = 1e-5f;
 
     private static readonly int[] A = Tokens(1, 20);
     private static readonly int[] B = [.. A[..10], .. Tokens(2, 8)];
@@ -61,13 +60,13 @@ public sealed class ExportedLlamaTests(ExportedLlamas exported) : IClassFixture<
         await host.WaitForModelAsync(model);
         var hitPositions = TeacherMetrics.PrefixCacheHitPositions.WithLabels(model);
 
-        await AssertFromStartEqualsFullAsync(host, model, [A], start: A.Length - 1); // fills the cache with A
+        await IncrementalTopKTests.AssertIncrementalEqualsFullAsync(host, model, [A], start: A.Length - 1); // fills the cache with A
         var before = hitPositions.Value;
-        await AssertFromStartEqualsFullAsync(host, model, [[.. A, 7, 9, 11]], start: A.Length);
+        await IncrementalTopKTests.AssertIncrementalEqualsFullAsync(host, model, [[.. A, 7, 9, 11]], start: A.Length);
         Assert.Equal(A.Length, hitPositions.Value - before);                          // all of A came from the cache
 
         before = hitPositions.Value;
-        await AssertFromStartEqualsFullAsync(host, model, [B, [.. A, 5]], start: 15);
+        await IncrementalTopKTests.AssertIncrementalEqualsFullAsync(host, model, [B, [.. A, 5]], start: 15);
         Assert.Equal(10 + 15, hitPositions.Value - before);                           // B shares 10 tokens with A; A's 15 are capped by start
 
         Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("its prefix cache is off", StringComparison.Ordinal));
@@ -90,31 +89,5 @@ public sealed class ExportedLlamaTests(ExportedLlamas exported) : IClassFixture<
     {
         var random = new Random(seed);
         return Enumerable.Range(0, length).Select(_ => random.Next(1, 250)).ToArray();
-    }
-
-    private static async Task AssertFromStartEqualsFullAsync(TeacherHost host, string model, int[][] sequences, int start)
-    {
-        var full = await TopKCalls.BinaryAsync(host.Client, model, new TopKRequest(sequences, K, 1f));
-        var fromStart = await TopKCalls.BinaryAsync(host.Client, model, new TopKRequest(sequences, K, 1f, start));
-        Assert.Equal(start, fromStart.Start);
-        for (var s = 0; s < sequences.Length; s++)
-        {
-            var whole = full.Sequences[s];
-            var part = fromStart.Sequences[s];
-            Assert.Equal(sequences[s].Length - start, part.Length);
-            for (var i = 0; i < part.Length; i++)
-            {
-                var t = start + i;
-                Assert.Equal(whole.IdsAt(t).ToArray(), part.IdsAt(i).ToArray());
-                for (var j = 0; j < K; j++)
-                {
-                    Assert.Equal(whole.LogprobsAt(t)[j], part.LogprobsAt(i)[j], Tolerance);
-                }
-                if (t + 1 < sequences[s].Length)
-                {
-                    Assert.Equal(whole.NextTokenLogprobs[t], part.NextTokenLogprobs[i], Tolerance);
-                }
-            }
-        }
     }
 }
