@@ -314,7 +314,7 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
     /// Asks from <paramref name="start"/> and compares with the same positions of a full (start 0) answer, asked for
     /// first or after (a full request neither uses the cache nor fills it).
     /// </summary>
-    private static async Task<TopKResult> AssertIncrementalEqualsFullAsync(TeacherHost host, string model, int[][] sequences, int start, bool fullFirst = true)
+    internal static async Task<TopKResult> AssertIncrementalEqualsFullAsync(TeacherHost host, string model, int[][] sequences, int start, bool fullFirst = true)
     {
         TopKResult full, incremental;
         if (fullFirst)
