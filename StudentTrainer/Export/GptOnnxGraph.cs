@@ -29,14 +29,13 @@ public sealed class GptOnnxGraph
     private const string Trunk = "transformer";
     private readonly OnnxGraphBuilder _graph = new("distill_gpt");
     private readonly Gpt2Config _config;
-    private readonly IReadOnlyDictionary<string, Tensor> _parameters;
+    private readonly StateDictInitializers _weights;
     private readonly bool _includePast;
-    private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
 
     private GptOnnxGraph(Gpt2Config config, IReadOnlyDictionary<string, Tensor> parameters, bool includePast)
     {
         _config = config;
-        _parameters = parameters;
+        _weights = new StateDictInitializers(_graph, parameters);
         _includePast = includePast;
     }
 
@@ -49,8 +48,8 @@ public sealed class GptOnnxGraph
         ArgumentNullException.ThrowIfNull(parameters);
         var graph = new GptOnnxGraph(config, parameters, includePast);
         graph.AddGraph();
-        string[] missed = parameters.Keys.Except(graph._exported).ToArray();
-        if (missed.Length > 0)
+        IReadOnlyList<string> missed = graph._weights.Unused;
+        if (missed.Count > 0)
             throw new InvalidOperationException($"the ONNX graph does not use the parameters {string.Join(", ", missed)}");
         return graph._graph.ToModel(IrVersion, Opset, ProducerName, producerVersion);
     }
@@ -76,7 +75,7 @@ public sealed class GptOnnxGraph
         AddConstants();
 
         string x = Embeddings();
-        string allowed = AttentionAllowed();
+        string allowed = OnnxAttentionMask.AddAllowed(_graph);
         for (int i = 0; i < _config.Layers; i++)
             x = Block(i, x, allowed);
         x = LayerNorm($"{Trunk}.ln_f", x);
@@ -96,8 +95,6 @@ public sealed class GptOnnxGraph
 
     private void AddConstants()
     {
-        _graph.Int64Initializer("const.zero", [0L]);
-        _graph.Int64Initializer("const.one", [1L]);
         _graph.FloatScalar("const.attention_scale", (float)(1.0 / Math.Sqrt(HeadSize)));
         _graph.FloatScalar("const.negative_infinity", float.NegativeInfinity);
         _graph.FloatScalar("const.half", 0.5f);
@@ -114,8 +111,6 @@ public sealed class GptOnnxGraph
         _graph.Int64Vector("const.qkv_split", Width, Width, Width);
         _graph.Int64Vector("const.heads_shape", 0, 0, Heads, HeadSize);
         _graph.Int64Vector("const.merged_shape", 0, 0, Width);
-        _graph.Int64Vector("const.axes_1", 1);
-        _graph.Int64Vector("const.axes_1_2", 1, 2);
     }
 
     /// <returns>(B, T, C): token embedding + position embedding.</returns>
@@ -124,28 +119,6 @@ public sealed class GptOnnxGraph
         string tokens = _graph.Node("Gather", "embeddings.tokens", [Parameter($"{Trunk}.wte.weight"), "input_ids"], Attribute("axis", 0L));
         string positions = _graph.Node("Gather", "embeddings.positions", [Parameter($"{Trunk}.wpe.weight"), "position_ids"], Attribute("axis", 0L));
         return _graph.Node("Add", "embeddings", [tokens, positions]);
-    }
-
-    /// <summary>
-    /// Query i (absolute position past+i) may see key j iff j ≤ past+i and attention_mask[b, j] = 1, or j = past+i.
-    /// </summary>
-    /// <returns>(B, 1, T, past+T) bool.</returns>
-    private string AttentionAllowed()
-    {
-        string idsShape = _graph.Node("Shape", "mask.input_ids_shape", ["input_ids"]);
-        string newLength = _graph.Node("Gather", "mask.new_length", [idsShape, "const.one"], Attribute("axis", 0L));     // T
-        string maskShape = _graph.Node("Shape", "mask.attention_mask_shape", ["attention_mask"]);
-        string keyLength = _graph.Node("Gather", "mask.key_length", [maskShape, "const.one"], Attribute("axis", 0L));   // past+T
-        string pastLength = _graph.Node("Sub", "mask.past_length", [keyLength, newLength]);
-        string keyPositions = _graph.Node("Range", "mask.key_positions", ["const.zero", keyLength, "const.one"]);       // (past+T)
-        string queryPositions = _graph.Node("Range", "mask.query_positions", [pastLength, keyLength, "const.one"]);     // (T)
-        string queryColumn = _graph.Node("Unsqueeze", "mask.query_column", [queryPositions, "const.axes_1"]);          // (T, 1)
-        string causal = _graph.Node("LessOrEqual", "mask.causal", [keyPositions, queryColumn]);                       // (T, past+T)
-        string self = _graph.Node("Equal", "mask.self", [keyPositions, queryColumn]);                                 // (T, past+T)
-        string real = _graph.Node("Cast", "mask.real_keys", ["attention_mask"], Attribute("to", (long)DataType.Bool)); // (B, past+T)
-        string realKeys = _graph.Node("Unsqueeze", "mask.real_keys_4d", [real, "const.axes_1_2"]);                    // (B, 1, 1, past+T)
-        string causalReal = _graph.Node("And", "mask.causal_real", [causal, realKeys]);                               // (B, 1, T, past+T)
-        return _graph.Node("Or", "mask.allowed", [causalReal, self]);
     }
 
     /// <param name="x">(B, T, C)</param>
@@ -240,25 +213,9 @@ public sealed class GptOnnxGraph
         return bias is null ? product : _graph.Node("Add", prefix, [product, bias]);
     }
 
-    private string Parameter(string name)
-    {
-        if (_exported.Contains(name)) return name;
-        Tensor parameter = Lookup(name);
-        _exported.Add(name);
-        return _graph.FloatInitializer(name, Floats(parameter), parameter.shape);
-    }
+    private string Parameter(string name) => _weights.Parameter(name);
 
-    private string? OptionalParameter(string name) => _parameters.ContainsKey(name) ? Parameter(name) : null;
-
-    private Tensor Lookup(string name) => _parameters.TryGetValue(name, out Tensor? tensor)
-        ? tensor
-        : throw new InvalidOperationException($"the model has no parameter '{name}'");
-
-    private static float[] Floats(Tensor tensor)
-    {
-        using var scope = NewDisposeScope();
-        return tensor.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
-    }
+    private string? OptionalParameter(string name) => _weights.OptionalParameter(name);
 
     private static string PastName(int layer, string kind) => $"past_key_values.{layer}.{kind}";
 

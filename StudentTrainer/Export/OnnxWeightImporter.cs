@@ -16,8 +16,8 @@ namespace Distill.StudentTrainer.Export;
 /// </summary>
 public static class OnnxWeightImporter
 {
-    /// <summary>The exporter's graph constants (attention scale, shapes, …), which are not parameters.</summary>
-    private const string ConstantPrefix = "const.";
+    /// <summary>Marks the exporter's graph constants (attention scale, shapes, the mask's, …), which are not parameters.</summary>
+    private const string ConstantMark = "const.";
 
     /// <summary>The model in <paramref name="modelFolder"/>, in eval mode on the CPU.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
@@ -35,7 +35,7 @@ public static class OnnxWeightImporter
         {
             var byParameter = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
             foreach ((string name, TensorProto stored) in initializers)
-                if (!name.StartsWith(ConstantPrefix, StringComparison.Ordinal) && model.CheckpointName(name) is string parameter)
+                if (!name.Contains(ConstantMark, StringComparison.Ordinal) && model.CheckpointName(name) is string parameter)
                     byParameter.TryAdd(parameter, stored);
             var parameterNames = new HashSet<string>(StringComparer.Ordinal);
             using (no_grad())
