@@ -55,7 +55,7 @@ public static class TrainJob
         miniLlmOptions?.Validate();
         settings.HeldOutEvaluation().Validate();
         if (settings.InitialWeights is not null) CliOptions.RequireFolder(settings.InitialWeights, "--init checkpoint");
-        var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
+        var (train, validation, _) = CorpusTokens.Load(settings.DataFolder, tokenizer, settings.Corpus);
         TaskPairs? tasks = settings.OnPairs
             ? TaskPairs.Load(settings.Tasks!, tokenizer, options.SequenceLength, validationNeeded: settings.Mode == TrainMode.Distillm)
             : null;
