@@ -43,7 +43,7 @@ public static class ParquetColumns
         ParquetReader reader = file.Reader;
         DataField?[] fields = columns.Select(name => reader.Schema.GetDataFields().FirstOrDefault(f => f.Name == name)).ToArray();
         foreach (DataField? field in fields)
-            if (field is not null && field.ClrType != typeof(string))
+            if (field is not null && field.ClrType != typeof(string) && field.ClrType != typeof(ReadOnlyMemory<char>))
                 throw new InvalidDataException($"{path}: column '{field.Name}' must hold strings, holds {field.ClrType.Name}");
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
