@@ -15,6 +15,7 @@ public sealed partial class BookCorpus
     public const int ValidationSlot = 10;
     /// <summary>Chapter ordinals with this remainder modulo <see cref="SplitPeriod"/> are test.</summary>
     public const int TestSlot = 15;
+    /// <summary>The number of consecutive chapters over which the split repeats.</summary>
     public const int SplitPeriod = 20;
 
     private BookCorpus(IReadOnlyList<Chapter> chapters) => Chapters = chapters;
@@ -53,21 +54,34 @@ public sealed partial class BookCorpus
         _ => CorpusSplit.Train,
     };
 
-    private static void AddChapters(string book, string text, List<Chapter> chapters)
+    /// <summary>Whether <paramref name="text"/> holds a chapter heading (a line such as <c>CHAPTER 12</c> or <c>Chapter IV.</c>).</summary>
+    public static bool IsBook(string text) => ChapterHeading().IsMatch(text);
+
+    /// <summary>
+    /// The chapters of one book (and its front matter), the first chapter numbered <paramref name="firstOrdinal"/>
+    /// across the corpus.
+    /// </summary>
+    public static List<Chapter> Cut(string book, string text, int firstOrdinal)
     {
+        var chapters = new List<Chapter>();
+        int ordinal = firstOrdinal;
         MatchCollection headings = ChapterHeading().Matches(text);
         int start = 0;
         int number = 0;
         foreach (Match heading in headings)
         {
-            AddPart(book, number, text[start..heading.Index], chapters);
+            AddPart(book, number, text[start..heading.Index], chapters, ref ordinal);
             start = heading.Index;
             number++;
         }
-        AddPart(book, number, text[start..], chapters);
+        AddPart(book, number, text[start..], chapters, ref ordinal);
+        return chapters;
     }
 
-    private static void AddPart(string book, int number, string text, List<Chapter> chapters)
+    private static void AddChapters(string book, string text, List<Chapter> chapters) =>
+        chapters.AddRange(Cut(book, text, chapters.Count(c => c.Number > 0)));
+
+    private static void AddPart(string book, int number, string text, List<Chapter> chapters, ref int ordinal)
     {
         string trimmed = text.Trim();
         if (trimmed.Length == 0) return;
@@ -77,8 +91,8 @@ public sealed partial class BookCorpus
             chapters.Add(new Chapter(book, 0, -1, trimmed, CorpusSplit.Train));
             return;
         }
-        int ordinal = chapters.Count(c => c.Number > 0);
         chapters.Add(new Chapter(book, number, ordinal, trimmed, SplitOf(ordinal)));
+        ordinal++;
     }
 
     [GeneratedRegex(@"^(CHAPTER|Chapter) [0-9IVXLC]+\.?\s*$", RegexOptions.Multiline)]

@@ -9,7 +9,8 @@ public static class CliOptions
 {
     public static Option<string> Data() => new("--data")
     {
-        Description = "Folder of .txt books (split by chapter into train / validation / test)",
+        Description = "Corpus: a folder (read recursively, in ordinal path order) of .txt files (one document each; a book with CHAPTER headings is split by chapter), "
+                      + ".jsonl files (field \"text\", one document a line) and .parquet files (column \"text\", one document a row), or one such file",
         DefaultValueFactory = _ => "data/austen",
     };
 

@@ -24,19 +24,19 @@ public static class EvalCommand
         Option<string> checkpoint = new("--checkpoint") { Description = "A train run folder (its latest checkpoint), a checkpoint folder, or a pretrain run folder", Required = true };
         Option<bool> noTeacher = new("--no-teacher") { Description = "Only perplexity, calibration and ROUGE-L against the true text" };
         Option<string?> tokenizer = new("--tokenizer") { Description = $"Tokenizer folder of the student. Default: the model's folder when it holds tokenizer files, else {StudentChoice.DefaultTokenizer}" };
-        Option<string?> tasks = new("--tasks") { Description = "Evaluate on these held-out prompt → response pairs (JSON Lines) instead of corpus windows: every figure over the response tokens" };
+        Option<string?> tasks = new("--tasks") { Description = "Evaluate on these held-out prompt → response pairs (a .jsonl or .parquet file: prompt and response or completion) instead of corpus windows: every figure over the response tokens" };
         Option<int?> maxPairs = new("--max-pairs") { Description = "With --tasks: evaluate only the first N pairs (default: all)" };
         Option<int> rougePairs = new("--rouge-pairs") { Description = "With --tasks: the first N pairs are continued greedily for ROUGE-L", DefaultValueFactory = _ => pairDefaults.RougePairs };
         Option<int> sequenceLength = new("--seq-len") { Description = "Tokens per evaluation window (without --tasks)", DefaultValueFactory = _ => defaults.Options.SequenceLength };
         Option<int> windows = new("--eval-windows") { Description = "Validation windows for KL, agreement and calibration (without --tasks)", DefaultValueFactory = _ => defaults.EvalWindows };
         Option<int> prompts = new("--eval-prompts") { Description = "Held-out prompts continued greedily for ROUGE-L (without --tasks)", DefaultValueFactory = _ => defaults.EvalPrompts };
         Option<string?> json = new("--json") { Description = "Also write the figures to this JSON file" };
-        Option<string> data = CliOptions.Data();
+        var corpus = new CorpusCliOptions();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
 
         var command = new Command("eval", "Evaluate a student: validation perplexity, KL to and top-1 agreement with the teacher, ECE, ROUGE-L");
-        foreach (Option option in new Option[] { checkpoint, noTeacher, tokenizer, tasks, maxPairs, rougePairs, sequenceLength, windows, prompts, json, data, device, threads }.Concat(teacher.All))
+        foreach (Option option in new Option[] { checkpoint, noTeacher, tokenizer, tasks, maxPairs, rougePairs, sequenceLength, windows, prompts, json, device, threads }.Concat(corpus.All).Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
@@ -69,7 +69,7 @@ public static class EvalCommand
                 teacher.Client(result), cancellation);
             IStudentEvaluator evaluator = pairs is not null
                 ? new PairEvaluator(pairs, loaded, torchDevice, session?.Teacher, pairOptions)
-                : WindowEvaluator(result.GetValue(data)!, loaded, model, length, session?.Teacher,
+                : WindowEvaluator(corpus.Path(result), corpus.Options(result), loaded, model, length, session?.Teacher,
                     defaults with { EvalWindows = result.GetValue(windows), EvalPrompts = result.GetValue(prompts) }, torchDevice);
             using var owned = (IDisposable)evaluator;
             StudentEvaluation evaluation = evaluator.Evaluate(model);
@@ -82,10 +82,10 @@ public static class EvalCommand
     }
 
     /// <summary>The evaluator of corpus windows and prompts of the validation split of <paramref name="data"/>.</summary>
-    private static StudentEvaluator WindowEvaluator(string data, LoadedTokenizer tokenizer, CausalLm model, int length, ITeacher? teacher,
+    private static StudentEvaluator WindowEvaluator(string data, CorpusOptions corpusOptions, LoadedTokenizer tokenizer, CausalLm model, int length, ITeacher? teacher,
                                                     TrainJobSettings settings, Device device)
     {
-        var (_, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(data, "data"), tokenizer);
+        var (_, validation, _) = CorpusTokens.Load(data, tokenizer, corpusOptions);
         EvaluationSet set = settings.EvaluationSet(validation, length, Math.Min(model.Config.ContextLength, teacher?.Model.ContextLength ?? int.MaxValue));
         return new StudentEvaluator(set, tokenizer, device, teacher);
     }

@@ -14,7 +14,7 @@ public static class MakeTasksCommand
 {
     public static Command Create()
     {
-        Option<string> data = CliOptions.Data();
+        var corpus = new CorpusCliOptions();
         Option<string> tokenizer = new("--tokenizer") { Description = "Folder with vocab.json + merges.txt (or tokenizer.json)", DefaultValueFactory = _ => "models/austen-gpt" };
         Option<string> output = new("--out") { Description = "Folder to write train.jsonl, validation.jsonl and test.jsonl to", DefaultValueFactory = _ => "data/tasks" };
         Option<int> train = new("--train") { Description = "Pairs from the train split (fewer if fewer fit without overlap)", DefaultValueFactory = _ => 2000 };
@@ -25,7 +25,7 @@ public static class MakeTasksCommand
         Option<int> seed = CliOptions.Seed();
 
         var command = new Command("make-tasks", "Cut prompt → continuation pairs from the corpus into train.jsonl, validation.jsonl and test.jsonl");
-        foreach (Option option in new Option[] { data, tokenizer, output, train, validation, test, promptTokens, responseTokens, seed })
+        foreach (Option option in new Option[] { tokenizer, output, train, validation, test, promptTokens, responseTokens, seed }.Concat(corpus.All))
             command.Options.Add(option);
         command.SetAction(result =>
         {
@@ -44,7 +44,7 @@ public static class MakeTasksCommand
             options.Validate();
 
             LoadedTokenizer loaded = TokenizerLoader.Load(CliOptions.RequireFolder(result.GetValue(tokenizer)!, "tokenizer"));
-            var (trainSplit, validationSplit, testSplit) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
+            var (trainSplit, validationSplit, testSplit) = CorpusTokens.Load(corpus.Path(result), loaded, corpus.Options(result));
             options = options with { SeparatorId = loaded.EosId };
             string folder = result.GetValue(output)!;
             Directory.CreateDirectory(folder);

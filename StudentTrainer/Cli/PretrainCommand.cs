@@ -20,13 +20,13 @@ public static class PretrainCommand
         Option<double> learningRate = new("--lr") { Description = "Peak learning rate", DefaultValueFactory = _ => 1e-3 };
         Option<int> warmup = new("--warmup") { Description = "Warmup steps", DefaultValueFactory = _ => 100 };
         Option<int> evalInterval = new("--eval-interval") { Description = "Validate and checkpoint every N steps", DefaultValueFactory = _ => 200 };
-        Option<string> data = CliOptions.Data();
+        var corpus = new CorpusCliOptions();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
         Option<int> seed = CliOptions.Seed();
 
         var command = new Command("pretrain", "Train a GPT from scratch with next-token cross-entropy");
-        foreach (Option option in new Option[] { model, tokenizer, output, steps, batch, learningRate, warmup, evalInterval, data, device, threads, seed })
+        foreach (Option option in new Option[] { model, tokenizer, output, steps, batch, learningRate, warmup, evalInterval, device, threads, seed }.Concat(corpus.All))
             command.Options.Add(option);
         command.SetAction(result =>
         {
@@ -50,7 +50,7 @@ public static class PretrainCommand
             Directory.CreateDirectory(folder);
             TokenizerFileCopy.CopyInto(tokenizerFolder, folder);
 
-            var (train, validation, test) = CorpusTokens.Load(CliOptions.RequireFolder(result.GetValue(data)!, "data"), loaded);
+            var (train, validation, test) = CorpusTokens.Load(corpus.Path(result), loaded, corpus.Options(result));
             PretrainResult outcome = ConsoleTrainingReporter.Run("pretrain",
                 reporter => new Pretrainer(options, reporter).Run(train, validation, test, folder, torchDevice));
 

@@ -4,14 +4,14 @@ using Distill.StudentTrainer.Data;
 namespace Distill.StudentTrainer.Cli;
 
 /// <summary>The tokenized pairs of a task folder (<see cref="TaskSetFiles"/>) that a pair run trains and watches on.</summary>
-/// <param name="Validation">validation.jsonl's pairs, or null when the folder has none.</param>
+/// <param name="Validation">The validation file's pairs, or null when the folder has none.</param>
 public sealed record TaskPairs(string Folder, IReadOnlyList<TokenizedPair> Train, IReadOnlyList<TokenizedPair>? Validation)
 {
     /// <summary>The most tokens of prompt + response of any pair.</summary>
     public int LongestSequence => Train.Concat(Validation ?? []).Max(p => p.Prompt.Length + p.Response.Length);
 
     /// <summary>
-    /// Reads and tokenizes train.jsonl and, when present or <paramref name="validationNeeded"/>, validation.jsonl; each pair is
+    /// Reads and tokenizes train.jsonl (or .parquet) and, when present or <paramref name="validationNeeded"/>, validation.jsonl (or .parquet); each pair is
     /// fitted to <paramref name="contextLength"/> tokens (<see cref="PromptResponseTokens.Fit"/>). No end-of-text id is
     /// appended: the bundled responses are continuations cut mid-text, not answers that end.
     /// </summary>
@@ -20,7 +20,7 @@ public sealed record TaskPairs(string Folder, IReadOnlyList<TokenizedPair> Train
     {
         CliOptions.RequireFolder(folder, "--tasks");
         IReadOnlyList<TokenizedPair> train = Tokenize(TaskSetFiles.Require(folder, TaskSetFiles.Train), tokenizer, contextLength);
-        bool hasValidation = File.Exists(Path.Combine(folder, TaskSetFiles.Validation));
+        bool hasValidation = TaskSetFiles.Find(folder, TaskSetFiles.Validation) is not null;
         IReadOnlyList<TokenizedPair>? validation = hasValidation || validationNeeded
             ? Tokenize(TaskSetFiles.Require(folder, TaskSetFiles.Validation), tokenizer, contextLength)
             : null;

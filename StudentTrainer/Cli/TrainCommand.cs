@@ -40,7 +40,7 @@ public static class TrainCommand
                           + "with a replay buffer; DistiLLM), minillm (policy gradient on teacher-mixed student samples + an LM loss on --data; MiniLLM). All but offpolicy train on --tasks",
             DefaultValueFactory = _ => TrainModeNames.ToName(TrainMode.OffPolicy),
         };
-        Option<string?> tasks = new("--tasks") { Description = $"Task folder (train.jsonl, validation.jsonl, test.jsonl, as make-tasks writes): train on prompt → response pairs, the loss on the responses only, instead of corpus windows, and evaluate on test.jsonl's held-out pairs. Default {DefaultTasks} when --mode is not offpolicy" };
+        Option<string?> tasks = new("--tasks") { Description = $"Task folder (train, validation and test as .jsonl, fields prompt and response or completion, or as .parquet with those columns; make-tasks writes one): train on prompt → response pairs, the loss on the responses only, instead of corpus windows, and evaluate on test.jsonl's held-out pairs. Default {DefaultTasks} when --mode is not offpolicy" };
         Option<double> studentFraction = new("--student-fraction") { Description = $"onpolicy: GKD's λ, the probability that a batch is sampled from the student (TRL's GKDConfig lmbda default {PairDistillOptions.DefaultStudentFraction})", DefaultValueFactory = _ => pairDefaults.StudentFraction };
         Option<int> replayCapacity = new("--replay-capacity")
         {
@@ -74,7 +74,7 @@ public static class TrainCommand
         Option<int> checkpointInterval = new("--checkpoint-interval") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C)", DefaultValueFactory = _ => defaults.CheckpointInterval };
         Option<bool> pin = new("--pin-teacher-version") { Description = "Stop if the teacher's version changes mid-run (otherwise logged and counted)" };
         Option<bool> noBaseline = new("--no-baseline") { Description = "Skip the cross-entropy student trained for comparison on the same steps and data" };
-        Option<string> data = CliOptions.Data();
+        var corpus = new CorpusCliOptions();
         Option<string> device = CliOptions.Device();
         Option<int> threads = CliOptions.Threads();
         Option<int> seed = CliOptions.Seed();
@@ -85,8 +85,8 @@ public static class TrainCommand
                      mode, tasks, student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
                      alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, ppoEpochs, teacherMix, lmCoefficient,
-                     prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, data, device, threads, seed,
-                 }.Concat(teacher.All))
+                     prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, device, threads, seed,
+                 }.Concat(corpus.All).Concat(teacher.All))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
@@ -130,7 +130,8 @@ public static class TrainCommand
                 Tokenizer = result.GetValue(tokenizer),
                 RunFolder = result.GetValue(output),
                 Resume = result.GetValue(resume),
-                DataFolder = result.GetValue(data)!,
+                DataFolder = corpus.Path(result),
+                Corpus = corpus.Options(result),
                 Device = result.GetValue(device)!,
                 Threads = result.GetValue(threads),
                 Baseline = !result.GetValue(noBaseline),

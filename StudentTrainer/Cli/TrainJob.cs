@@ -56,7 +56,7 @@ public static class TrainJob
         MiniLlmTrainerOptions? miniLlmOptions = miniLlm ? settings.ResolvedMiniLlm(studentConfig, tokenizer.EosId) : null;
         miniLlmOptions?.Validate();
         settings.HeldOutEvaluation().Validate();
-        var (train, validation, _) = CorpusTokens.Load(CliOptions.RequireFolder(settings.DataFolder, "data"), tokenizer);
+        var (train, validation, _) = CorpusTokens.Load(settings.DataFolder, tokenizer, settings.Corpus);
         TaskPairs? tasks = settings.OnPairs
             ? TaskPairs.Load(settings.Tasks!, tokenizer, options.SequenceLength, validationNeeded: settings.Mode == TrainMode.Distillm)
             : null;

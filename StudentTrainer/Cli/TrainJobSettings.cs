@@ -28,6 +28,7 @@ public sealed record TrainJobSettings
     public string? RunFolder { get; init; }
     public string? Resume { get; init; }
     public string DataFolder { get; init; } = "data/austen";
+    public Data.CorpusOptions Corpus { get; init; } = Data.CorpusOptions.Default;
     public string Device { get; init; } = "cpu";
     public int Threads { get; init; }
 

@@ -6,10 +6,8 @@ using Distill.StudentTrainer.Export;
 namespace Distill.StudentTrainer.Data;
 
 /// <summary>
-/// Prompt → response pairs as JSON Lines, one object a line. A line holds either <c>prompt</c> and <c>response</c>,
-/// or the Dolly fields <c>instruction</c>, <c>context</c> (optional) and <c>response</c>; the prompt is then the
-/// instruction, followed by a blank line and the context when the context is not empty. A line with
-/// <c>prompt</c> uses it and ignores <c>instruction</c> and <c>context</c>. Other fields are ignored; blank lines are skipped.
+/// Prompt → response pairs as JSON Lines, one object a line, or as Parquet (<see cref="PromptResponseParquet"/>, when
+/// the file name ends in <c>.parquet</c>); the fields are those of <see cref="PromptResponseFields"/>. Blank lines are skipped.
 /// </summary>
 public static class PromptResponseFile
 {
@@ -22,6 +20,7 @@ public static class PromptResponseFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"prompt/response file '{path}' does not exist", path);
+        if (PromptResponseParquet.IsParquet(path)) return PromptResponseParquet.Read(path);
         var pairs = new List<PromptResponsePair>();
         int number = 0;
         foreach (string line in File.ReadLines(path, Encoding.UTF8))
@@ -65,19 +64,7 @@ public static class PromptResponseFile
         using JsonDocument document = JsonDocument.Parse(line);
         JsonElement root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"expected a JSON object, got {root.ValueKind}");
-        string response = Field(root, "response") ?? throw new InvalidDataException("missing field 'response'");
-        if (response.Length == 0) throw new InvalidDataException("empty 'response'");
-        string prompt = Field(root, "prompt") ?? DollyPrompt(root)
-            ?? throw new InvalidDataException("missing field 'prompt' (or the Dolly field 'instruction')");
-        return new PromptResponsePair(prompt, response);
-    }
-
-    private static string? DollyPrompt(JsonElement root)
-    {
-        string? instruction = Field(root, "instruction");
-        if (instruction is null) return null;
-        string context = Field(root, "context") ?? "";
-        return context.Length == 0 ? instruction : $"{instruction}\n\n{context}";
+        return PromptResponseFields.Pair(name => Field(root, name), "field");
     }
 
     private static string? Field(JsonElement root, string name)

@@ -21,16 +21,15 @@ public static class TaskSetBuilder
         int length = options.PromptTokens + options.ResponseTokens;
         var random = new Random(options.Seed);
         int offset = random.Next(length);
-        ReadOnlySpan<int> tokens = stream.Tokens;
         var starts = new List<int>();
-        for (int start = offset; start + length <= tokens.Length; start += length)
-            if (options.SeparatorId is not int separator || !tokens.Slice(start, length).Contains(separator))
+        for (int start = offset; start + length <= stream.Count; start += length)
+            if (options.SeparatorId is not int separator || !stream.Read(start, length).Contains(separator))
                 starts.Add(start);
         int[] chosen = [.. starts];
         random.Shuffle(chosen);
         return chosen.Take(count).Select(start => new TaskPassage(
             start,
-            stream.Tokens.Slice(start, options.PromptTokens).ToArray(),
-            stream.Tokens.Slice(start + options.PromptTokens, options.ResponseTokens).ToArray())).ToArray();
+            stream.Read(start, options.PromptTokens),
+            stream.Read(start + options.PromptTokens, options.ResponseTokens))).ToArray();
     }
 }

@@ -47,7 +47,7 @@ public sealed class WindowSampler
 
     /// <summary>Token ids of the inputs of batch <paramref name="batchIndex"/>, one array per window.</summary>
     public int[][] InputsOf(long batchIndex) =>
-        StartsOf(batchIndex).Select(start => Stream.Tokens.Slice(start, _length).ToArray()).ToArray();
+        StartsOf(batchIndex).Select(start => Stream.Read(start, _length)).ToArray();
 
     private (int Offset, int[] Order) Epoch(long epoch)
     {

@@ -19,8 +19,8 @@ public sealed class EvaluationSet
         WindowLength = windowLength;
         WindowStarts = EvenlySpaced(windows, split.Count - windowLength - 1);
         int[] promptStarts = EvenlySpaced(prompts, split.Count - promptLength - continuationLength);
-        Prompts = promptStarts.Select(start => split.Tokens.Slice(start, promptLength).ToArray()).ToArray();
-        References = promptStarts.Select(start => split.Tokens.Slice(start + promptLength, continuationLength).ToArray()).ToArray();
+        Prompts = promptStarts.Select(start => split.Read(start, promptLength)).ToArray();
+        References = promptStarts.Select(start => split.Read(start + promptLength, continuationLength)).ToArray();
         ContinuationLength = continuationLength;
     }
 
@@ -40,7 +40,7 @@ public sealed class EvaluationSet
 
     /// <summary>Token ids of the inputs of the agreement windows from <paramref name="first"/> on, at most <paramref name="count"/>.</summary>
     public int[][] WindowInputs(int first, int count) =>
-        WindowStarts.Skip(first).Take(count).Select(start => Split.Tokens.Slice(start, WindowLength).ToArray()).ToArray();
+        WindowStarts.Skip(first).Take(count).Select(start => Split.Read(start, WindowLength)).ToArray();
 
     private static int[] EvenlySpaced(int count, int lastStart) =>
         Enumerable.Range(0, count).Select(i => (int)((long)i * lastStart / Math.Max(1, count))).Distinct().ToArray();

@@ -31,7 +31,7 @@ public class TaskSetBuilderTests
         Assert.Equal(150, passages.Count);
         foreach (TaskPassage p in passages)
         {
-            Assert.Equal(stream.Tokens.Slice(p.Start, 10).ToArray(), p.Prompt.Concat(p.Response).ToArray());
+            Assert.Equal(stream.Read(p.Start, 10), p.Prompt.Concat(p.Response).ToArray());
             Assert.Equal(6, p.Prompt.Length);
             Assert.DoesNotContain(Separator, p.Prompt.Concat(p.Response));
         }

@@ -22,7 +22,7 @@ internal static class MiniLlmFixtures
         return [.. Enumerable.Range(0, count).Select(i =>
         {
             int promptLength = equalPrompts ? 5 : 3 + i % 3;
-            int[] tokens = stream.Tokens.Slice(i * 16, promptLength + responseLength).ToArray();
+            int[] tokens = stream.Read(i * 16, promptLength + responseLength);
             return new TokenizedPair(tokens[..promptLength], tokens[promptLength..]);
         })];
     }

@@ -25,7 +25,8 @@ public sealed class PairDistillationTrainerTests : IDisposable
     private static TokenizedPair[] Pairs(int count, int seed)
     {
         int length = PromptTokens + ResponseTokens;
-        ReadOnlySpan<int> tokens = DistillationTrainerTests.Pattern(count * length, seed).Tokens;
+        TokenStream stream = DistillationTrainerTests.Pattern(count * length, seed);
+        ReadOnlySpan<int> tokens = stream.Read(0, stream.Count);
         var pairs = new TokenizedPair[count];
         for (int i = 0; i < count; i++)
             pairs[i] = new TokenizedPair(tokens.Slice(i * length, PromptTokens).ToArray(), tokens.Slice(i * length + PromptTokens, ResponseTokens).ToArray());
