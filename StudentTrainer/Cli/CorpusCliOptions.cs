@@ -23,7 +23,7 @@ public sealed class CorpusCliOptions
 
     public Option<string?> TokenCache { get; } = new("--token-cache")
     {
-        Description = "Folder of the corpus's token files, one subfolder per (files, tokenizer, fractions) (default $XDG_CACHE_HOME/distill/tokens, else ~/.cache/distill/tokens)",
+        Description = "Folder of the corpus's token files, one subfolder per (files, tokenizer, fractions) (default runs/token-cache)",
     };
 
     public IEnumerable<Option> All => [Data, ValidationFraction, TestFraction, TokenCache];

@@ -17,18 +17,8 @@ public static class CorpusTokenCache
 {
     private const string SourceFile = "corpus.json";
 
-    /// <summary><c>$XDG_CACHE_HOME/distill/tokens</c>, else <c>~/.cache/distill/tokens</c>.</summary>
-    public static string DefaultFolder
-    {
-        get
-        {
-            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            string root = string.IsNullOrEmpty(xdg)
-                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
-                : xdg;
-            return Path.Combine(root, "distill", "tokens");
-        }
-    }
+    /// <summary><c>runs/token-cache</c> under the working directory, beside the runs that use it (ignored by git).</summary>
+    public static string DefaultFolder => Path.Combine("runs", "token-cache");
 
     /// <summary>The name of the cache folder of <paramref name="corpus"/> tokenized by <paramref name="tokenizer"/>.</summary>
     public static string Key(CorpusReader corpus, LoadedTokenizer tokenizer)
