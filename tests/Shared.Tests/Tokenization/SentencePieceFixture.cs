@@ -30,7 +30,11 @@ internal static class SentencePieceFixture
         var added = new JsonArray();
         foreach (var special in Pieces.Take(3))
         {
-            added.Add(new JsonObject { ["id"] = Pieces.ToList().IndexOf(special), ["content"] = special, ["special"] = true });
+            added.Add(new JsonObject
+            {
+                ["id"] = Pieces.ToList().IndexOf(special), ["content"] = special, ["single_word"] = false, ["lstrip"] = false,
+                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+            });
         }
         var json = new JsonObject
         {
