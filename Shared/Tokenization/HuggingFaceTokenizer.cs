@@ -25,6 +25,13 @@ internal sealed class HuggingFaceTokenizer
         _ = _plain.Value;
     }
 
+    /// <summary>Loads the document into Hugging Face's library once and lets it go, to learn whether the library reads it.</summary>
+    /// <exception cref="InvalidDataException">Hugging Face's library refuses the document.</exception>
+    public static void Check(TokenizerDefinition definition)
+    {
+        using var tokenizer = Load(definition, keepPostProcessor: true, unflagSpecial: false);
+    }
+
     /// <summary>Hugging Face's <c>encode(text, add_special_tokens=False)</c>.</summary>
     public int[] Encode(string text) => ToInts(_plain.Value.Encode(text));
 

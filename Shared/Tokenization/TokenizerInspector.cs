@@ -62,10 +62,21 @@ public static class TokenizerInspector
     internal static TokenizerDescription ByteLevel(string folder) =>
         Of(folder, TokenizerDefinition.FromByteLevel(TokenizerLoader.ReadByteLevel(folder), folder));
 
-    /// <summary>The description <see cref="TokenizerLoader.Load"/> agrees with: its kind, fingerprint and eos id.</summary>
+    /// <summary>
+    /// The description <see cref="TokenizerLoader.Load"/> agrees with: its kind, fingerprint and eos id. A document
+    /// Hugging Face's library refuses is of kind unknown, with the library's reason.
+    /// </summary>
     internal static TokenizerDescription Of(string folder, TokenizerDefinition definition)
     {
         string fingerprint = TokenizerFingerprint.Of(definition);
+        try
+        {
+            HuggingFaceTokenizer.Check(definition);
+        }
+        catch (InvalidDataException e)
+        {
+            return new TokenizerDescription(TokenizerKinds.Unknown, fingerprint, null, e.Message);
+        }
         try
         {
             return new TokenizerDescription(definition.Kind, fingerprint, EndTokens.EosId(folder, definition));
