@@ -45,10 +45,6 @@ public static class TokenizerLoader
         return vocabulary;
     }
 
-    /// <summary>The id of <c>&lt;|endoftext|&gt;</c>, if the vocabulary has it.</summary>
-    internal static int? EndOfTextId(BpeVocabulary vocabulary) =>
-        vocabulary.Vocab.TryGetValue(ByteLevelBpeTrainerOptions.EndOfText, out int id) ? id : null;
-
     private static BpeVocabulary ReadVocabulary(string folder)
     {
         string vocabPath = Path.Combine(folder, TokenizerFiles.VocabFile);

@@ -22,10 +22,7 @@ public sealed class PreviousLoaderParityTests(AustenTokenizerFixture fixture) : 
     public void Gpt2_files_have_the_ids_of_the_previous_loader(string text)
     {
         LoadedTokenizer gpt2 = TokenizerLoader.Load(TestPaths.Gpt2);
-        var vocab = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(TestPaths.Gpt2, "vocab.json")))!;
-        var merges = File.ReadLines(Path.Combine(TestPaths.Gpt2, "merges.txt")).Skip(1).Where(l => l.Length > 0)
-            .Select(l => new BpeMerge(l[..l.IndexOf(' ')], l[(l.IndexOf(' ') + 1)..])).ToList();
-        var previous = PreviousLoader(new BpeVocabulary(vocab, merges, new Dictionary<string, int> { ["<|endoftext|>"] = 50256 }));
+        var previous = PreviousLoader(TestPaths.Gpt2Vocabulary());
 
         Assert.Equal(previous.EncodeToIds(text), gpt2.Encode(text));
     }

@@ -60,7 +60,7 @@ internal static class SentencePieceFixture
                 ["byte_fallback"] = true,
                 ["fuse_unk"] = true,
                 ["vocab"] = vocab,
-                ["merges"] = new JsonArray("▁ t", "h e", "▁t he", "▁ a", "▁a r"),
+                ["merges"] = new JsonArray("▁ t", "h e", "▁t he", "▁a r"),
             },
         };
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json.ToJsonString());

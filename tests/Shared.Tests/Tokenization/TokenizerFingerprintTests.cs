@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Distill.Shared.Tokenization;
 
@@ -56,11 +55,7 @@ public sealed class TokenizerFingerprintTests : IDisposable
     public void Gpt2_vocab_and_merges_have_the_fingerprint_and_ids_of_their_tokenizer_json_twin()
     {
         string twin = Path.Combine(_root, "gpt2-json");
-        var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(TestPaths.Gpt2, "vocab.json")))!;
-        var merges = File.ReadLines(Path.Combine(TestPaths.Gpt2, "merges.txt")).Skip(1).Where(l => l.Length > 0)
-            .Select(l => new BpeMerge(l[..l.IndexOf(' ')], l[(l.IndexOf(' ') + 1)..])).ToList();
-        var gpt2 = new BpeVocabulary(vocab, merges, new Dictionary<string, int> { ["<|endoftext|>"] = 50256 });
-        TokenizerFormatTests.WriteTokenizerJson(twin, gpt2, mergesAsArrays: false);
+        TokenizerFormatTests.WriteTokenizerJson(twin, TestPaths.Gpt2Vocabulary(), mergesAsArrays: false);
         LoadedTokenizer fromFiles = TokenizerLoader.Load(TestPaths.Gpt2);
         LoadedTokenizer fromJson = TokenizerLoader.Load(twin);
 
