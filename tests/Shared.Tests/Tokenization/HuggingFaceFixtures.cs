@@ -49,15 +49,23 @@ internal static class HuggingFaceFixtures
     /// <summary>A copy of the fixture's <c>tokenizer.json</c> text.</summary>
     public static string TokenizerJson(string name) => File.ReadAllText(Path.Combine(Folder(name), "tokenizer.json"));
 
+    /// <summary>Unpacks into a folder named by the fixture's size, reused by later runs instead of piling up copies.</summary>
     private static string Unpack(string name)
     {
-        string folder = Path.Combine(Path.GetTempPath(), $"distill-hf-{name}-{Environment.ProcessId}");
-        Directory.CreateDirectory(folder);
         string source = Path.Combine(Root, name);
-        using (var input = new GZipStream(File.OpenRead(Path.Combine(source, "tokenizer.json.gz")), CompressionMode.Decompress))
-        using (var output = File.Create(Path.Combine(folder, "tokenizer.json")))
+        string packed = Path.Combine(source, "tokenizer.json.gz");
+        string folder = Path.Combine(Path.GetTempPath(), "distill-hf-fixtures", $"{name}-{new FileInfo(packed).Length}");
+        Directory.CreateDirectory(folder);
+        string json = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(json))
         {
-            input.CopyTo(output);
+            string partial = $"{json}.{Guid.NewGuid():N}";
+            using (var input = new GZipStream(File.OpenRead(packed), CompressionMode.Decompress))
+            using (var output = File.Create(partial))
+            {
+                input.CopyTo(output);
+            }
+            File.Move(partial, json, overwrite: true);
         }
         File.Copy(Path.Combine(source, "tokenizer_config.json"), Path.Combine(folder, "tokenizer_config.json"), overwrite: true);
         return folder;
