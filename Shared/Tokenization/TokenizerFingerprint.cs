@@ -1,34 +1,34 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 
 namespace Distill.Shared.Tokenization;
 
 /// <summary>
-/// Lowercase hex SHA-256 of a canonical form of a byte-level BPE vocabulary: every (id, token) by ascending id,
-/// then every merge in order, strings UTF-8 and length-prefixed. It does not depend on the file format
-/// the vocabulary came from, so two tokenizers with equal fingerprints encode alike.
+/// Lowercase hex SHA-256 fingerprints of tokenizers. A Hugging Face tokenizer (a <c>tokenizer.json</c>, or
+/// <c>vocab.json</c> + <c>merges.txt</c> read as the equivalent GPT-2 <c>tokenizer.json</c>) is fingerprinted by its
+/// behaviour: the canonical form of everything that decides ids (<see cref="TokenizerCanonicalForm"/>), so equal
+/// fingerprints mean equal ids and tokenizers that split differently never match, whatever file format they came in.
 /// </summary>
 public static class TokenizerFingerprint
 {
-    /// <summary>Fingerprint of <paramref name="vocabulary"/>.</summary>
+    private const string Version = "hf-tokenizer/v2";
+
+    /// <summary>Fingerprint of <paramref name="vocabulary"/> read as a GPT-2 style byte-level BPE.</summary>
     public static string Compute(BpeVocabulary vocabulary)
     {
         ArgumentNullException.ThrowIfNull(vocabulary);
+        return Of(TokenizerDefinition.FromByteLevel(vocabulary, "vocabulary"));
+    }
+
+    /// <summary>Fingerprint of the canonical form of a <c>tokenizer.json</c> document.</summary>
+    internal static string Of(TokenizerDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        AppendString(hash, "byte-level-bpe/v1");
-        AppendInt(hash, vocabulary.Vocab.Count);
-        foreach (var (token, id) in vocabulary.Vocab.OrderBy(e => e.Value))
-        {
-            AppendInt(hash, id);
-            AppendString(hash, token);
-        }
-        AppendInt(hash, vocabulary.Merges.Count);
-        foreach (var merge in vocabulary.Merges)
-        {
-            AppendString(hash, merge.Left);
-            AppendString(hash, merge.Right);
-        }
+        AppendString(hash, Version);
+        hash.AppendData(JsonSerializer.SerializeToUtf8Bytes(TokenizerCanonicalForm.Of(definition)));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

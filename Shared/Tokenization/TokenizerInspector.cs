@@ -9,7 +9,7 @@ namespace Distill.Shared.Tokenization;
 /// </summary>
 public static class TokenizerInspector
 {
-    public const string TokenizerJsonFile = TokenizerJsonReader.FileName;
+    public const string TokenizerJsonFile = TokenizerDefinition.FileName;
     public const string ModelFile = "tokenizer.model";
 
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
@@ -59,9 +59,31 @@ public static class TokenizerInspector
 
     /// <summary>A byte-level BPE read as <see cref="TokenizerLoader.Load"/> reads it, so the fingerprints agree.</summary>
     /// <exception cref="InvalidDataException">The files are malformed or inconsistent.</exception>
-    internal static TokenizerDescription ByteLevel(string folder)
+    internal static TokenizerDescription ByteLevel(string folder) =>
+        Of(folder, TokenizerDefinition.FromByteLevel(TokenizerLoader.ReadByteLevel(folder), folder));
+
+    /// <summary>
+    /// The description <see cref="TokenizerLoader.Load"/> agrees with: its kind, fingerprint and eos id. A document
+    /// Hugging Face's library refuses is of kind unknown, with the library's reason.
+    /// </summary>
+    internal static TokenizerDescription Of(string folder, TokenizerDefinition definition)
     {
-        BpeVocabulary vocabulary = TokenizerLoader.ReadByteLevel(folder);
-        return new TokenizerDescription(TokenizerKinds.ByteLevelBpe, TokenizerFingerprint.Compute(vocabulary), TokenizerLoader.EndOfTextId(vocabulary));
+        string fingerprint = TokenizerFingerprint.Of(definition);
+        try
+        {
+            HuggingFaceTokenizer.Check(definition);
+        }
+        catch (InvalidDataException e)
+        {
+            return new TokenizerDescription(TokenizerKinds.Unknown, fingerprint, null, e.Message);
+        }
+        try
+        {
+            return new TokenizerDescription(definition.Kind, fingerprint, EndTokens.EosId(folder, definition));
+        }
+        catch (InvalidDataException e)
+        {
+            return new TokenizerDescription(definition.Kind, fingerprint, null, e.Message);
+        }
     }
 }

@@ -3,34 +3,27 @@ using System.Text.Json;
 namespace Distill.Shared.Tokenization;
 
 /// <summary>
-/// Describes a Hugging Face <c>tokenizer.json</c> of any family: byte-level BPE through <see cref="TokenizerLoader"/>
-/// (the trainer's fingerprint), others by kind and their <c>model.vocab</c> and <c>added_tokens</c> pairs.
+/// Describes a Hugging Face <c>tokenizer.json</c> of any family as <see cref="TokenizerLoader"/> reads it (the trainer's
+/// fingerprint); a file it cannot read by kind and its <c>model.vocab</c> and <c>added_tokens</c> pairs.
 /// </summary>
 internal static class TokenizerJsonInspector
 {
-    /// <summary>End-of-sequence token names, in the order they are looked for among the pairs.</summary>
-    private static readonly string[] EndTokens = ["</s>", ByteLevelBpeTrainerOptions.EndOfText, "<|end_of_text|>", "<eos>"];
-
+    /// <summary>
+    /// The description <see cref="TokenizerLoader.Load"/> agrees with; when the file cannot be read as a tokenizer, its kind
+    /// as far as it can be told, a fingerprint of its token → id pairs if they can be read, and the problem.
+    /// </summary>
     /// <exception cref="JsonException">The file is not JSON.</exception>
     public static TokenizerDescription Describe(string folder, string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        var root = document.RootElement;
-        var kind = Classify(root, out var problem);
-        if (kind == TokenizerKinds.ByteLevelBpe)
+        try
         {
-            try
-            {
-                return TokenizerInspector.ByteLevel(folder);
-            }
-            catch (InvalidDataException e)
-            {
-                kind = TokenizerKinds.Unknown;
-                problem = e.Message;
-            }
+            return TokenizerInspector.Of(folder, TokenizerDefinition.Read(path));
         }
-        var pairs = TokenIdPairs(root, out var pairsProblem);
-        return Of(kind, pairs, problem ?? pairsProblem);
+        catch (InvalidDataException e)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return Of(TokenizerKinds.Unknown, TokenIdPairs(document.RootElement, out _), e.Message);
+        }
     }
 
     /// <summary>The description of a vocabulary of another kind: fingerprint over its pairs, eos by a conventional name.</summary>
@@ -45,11 +38,11 @@ internal static class TokenizerJsonInspector
         {
             ids.TryAdd(token, id);
         }
-        int? eos = EndTokens.Where(ids.ContainsKey).Select(t => (int?)ids[t]).FirstOrDefault();
+        int? eos = EndTokens.Conventional.Where(ids.ContainsKey).Select(t => (int?)ids[t]).FirstOrDefault();
         return new TokenizerDescription(kind, TokenizerFingerprint.OfTokenIds(kind, pairs), eos, problem);
     }
 
-    private static string Classify(JsonElement root, out string? problem)
+    internal static string Classify(JsonElement root, out string? problem)
     {
         problem = null;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)

@@ -10,6 +10,6 @@ public sealed record DistillExportInfo
     /// <summary>Whether model.onnx has <c>past_key_values.{i}.key|value</c> inputs and <c>present.*</c> outputs.</summary>
     [JsonPropertyName("past_key_values")] public required bool PastKeyValues { get; init; }
     [JsonPropertyName("parameters")] public required long Parameters { get; init; }
-    /// <summary>The tokenizer's fingerprint (see <c>LoadedTokenizer.Fingerprint</c>).</summary>
+    /// <summary>SHA-256 of everything in the tokenizer that decides ids (see <c>LoadedTokenizer.Fingerprint</c>).</summary>
     [JsonPropertyName("tokenizer_fingerprint")] public required string TokenizerFingerprint { get; init; }
 }

@@ -30,7 +30,11 @@ internal static class SentencePieceFixture
         var added = new JsonArray();
         foreach (var special in Pieces.Take(3))
         {
-            added.Add(new JsonObject { ["id"] = Pieces.ToList().IndexOf(special), ["content"] = special, ["special"] = true });
+            added.Add(new JsonObject
+            {
+                ["id"] = Pieces.ToList().IndexOf(special), ["content"] = special, ["single_word"] = false, ["lstrip"] = false,
+                ["rstrip"] = false, ["normalized"] = false, ["special"] = true,
+            });
         }
         var json = new JsonObject
         {
@@ -56,7 +60,7 @@ internal static class SentencePieceFixture
                 ["byte_fallback"] = true,
                 ["fuse_unk"] = true,
                 ["vocab"] = vocab,
-                ["merges"] = new JsonArray("▁ t", "h e", "▁t he", "▁ a", "▁a r"),
+                ["merges"] = new JsonArray("▁ t", "h e", "▁t he", "▁a r"),
             },
         };
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), json.ToJsonString());

@@ -80,7 +80,6 @@ public sealed class TokenizerLoaderErrorTests : IDisposable
     [InlineData("{ broken")]
     [InlineData("""{ "version": "1.0" }""")]
     [InlineData("""{ "model": { "type": "WordPiece", "vocab": { "a": 0 } }, "pre_tokenizer": { "type": "ByteLevel" } }""")]
-    [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [] }, "pre_tokenizer": { "type": "Whitespace" } }""")]
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 } }, "decoder": { "type": "ByteLevel" } }""")]
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [["a"]] }, "decoder": { "type": "ByteLevel" } }""")]
     [InlineData("""{ "model": { "type": "BPE", "vocab": { "a": 0 }, "merges": [] }, "decoder": { "type": "ByteLevel" }, "added_tokens": [{ "id": 0, "content": "<s>" }] }""")]
