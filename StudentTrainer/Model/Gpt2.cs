@@ -163,7 +163,7 @@ public sealed class Conv1D : Module<Tensor, Tensor>
         long[] shape = x.shape;
         shape[^1] = weight.shape[1];
         using Tensor flat = x.reshape(-1, x.shape[^1]);
-        return addmm(bias, flat, weight).view(shape);
+        return addmm(bias, flat, weight, beta: 1, alpha: 1).view(shape);
     }
 }
 
@@ -228,7 +228,7 @@ public sealed class Gpt2Mlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         Tensor hidden = c_fc.forward(x);                                                      // (B, T, n_inner)
-        hidden = _tanhGelu ? functional.gelu(hidden, GELU.Approximate.tanh) : functional.gelu(hidden);
+        hidden = _tanhGelu ? functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh) : functional.gelu(hidden);
         return dropout.forward(c_proj.forward(hidden));
     }
 }
