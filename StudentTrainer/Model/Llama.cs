@@ -215,7 +215,8 @@ public sealed record RotaryScaling
         using var scope = NewDisposeScope();
         Tensor exponents = arange(Scalars.Of(0L), Scalars.Of((long)headDim), Scalars.Of(2L), ScalarType.Int64)
             .to_type(ScalarType.Float32).div(Scalars.Of((double)headDim));                       // (D/2)
-        Tensor inverse = pow(Scalars.Of(Theta), exponents).reciprocal();                          // (D/2)
+        Tensor theta = tensor((float)Theta);                                                     // () float32, as transformers' Python float becomes
+        Tensor inverse = theta.pow(exponents).reciprocal();                                      // (D/2)
         Tensor scaled = RopeType switch
         {
             "linear" => inverse.div(Scalars.Of(Factor)),
