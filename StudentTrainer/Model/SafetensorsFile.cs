@@ -26,6 +26,13 @@ public static class SafetensorsFile
         ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16,
     };
 
+    private static readonly Dictionary<ScalarType, string> FileDtypes = new()
+    {
+        [ScalarType.Float64] = "F64", [ScalarType.Float32] = "F32", [ScalarType.Float16] = "F16", [ScalarType.BFloat16] = "BF16",
+        [ScalarType.Int64] = "I64", [ScalarType.Int32] = "I32", [ScalarType.Int16] = "I16", [ScalarType.Int8] = "I8",
+        [ScalarType.Byte] = "U8", [ScalarType.Bool] = "BOOL",
+    };
+
     /// <summary>The entries of the header of <paramref name="path"/>, by tensor name (the metadata entry left out).</summary>
     /// <exception cref="InvalidDataException">The file is not a safetensors file.</exception>
     public static IReadOnlyDictionary<string, SafetensorsEntry> ReadHeader(string path)
@@ -69,7 +76,7 @@ public static class SafetensorsFile
     public static long ByteSize(Tensor tensor) => tensor.NumberOfElements * tensor.ElementSize;
 
     /// <summary>
-    /// Writes <paramref name="tensors"/> (CPU tensors of F32, F16 or BF16) in this order to <paramref name="path"/>, with
+    /// Writes <paramref name="tensors"/> (CPU tensors) in this order to <paramref name="path"/>, with
     /// the metadata transformers writes (<c>{"format": "pt"}</c>) and the header padded with spaces to a multiple of 8.
     /// </summary>
     public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors)
@@ -104,6 +111,7 @@ public static class SafetensorsFile
     }
 
     private static string DtypeName(ScalarType dtype, string name) =>
-        WeightDtypes.FirstOrDefault(p => p.Value == dtype).Key
-        ?? throw new InvalidDataException($"tensor '{name}' has dtype {dtype}; weights are written as float32, float16 or bfloat16");
+        FileDtypes.TryGetValue(dtype, out string? dtypeName)
+            ? dtypeName
+            : throw new ArgumentException($"tensor '{name}' has dtype {dtype}, which safetensors files of this project do not hold");
 }
