@@ -24,7 +24,7 @@ public static class MakeStudentCommand
             string destination = result.GetValue(output)!;
             using CausalLm teacher = ModelFolder.Load(source);
             using CausalLm student = LayerSubset.Cut(teacher, kept);
-            HuggingFaceCheckpoint.Save(student, destination, teacher.Config.TorchDtype);
+            HuggingFaceCheckpoint.Save(student, destination, WeightsDtype.ScalarTypeOf(teacher.Config.TorchDtype));
             if (TokenizerFileCopy.HoldsTokenizer(source)) TokenizerFileCopy.CopyInto(source, destination);
             string generation = Path.Combine(source, OnnxExporter.GenerationConfigFile);
             if (File.Exists(generation)) AtomicFile.Copy(generation, Path.Combine(destination, OnnxExporter.GenerationConfigFile));

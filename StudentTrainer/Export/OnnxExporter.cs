@@ -57,7 +57,7 @@ public static class OnnxExporter
 
         Directory.CreateDirectory(outputFolder);
         TokenizerFileCopy.CopyInto(tokenizerFolder, outputFolder);
-        HuggingFaceCheckpoint.Save(model, outputFolder, dtype);
+        HuggingFaceCheckpoint.Save(model, outputFolder, WeightsDtype.ScalarTypeOf(dtype));
         byte[] config = ExportedConfig(model.Config with { TorchDtype = dtype }, tokenizer, distill);
         AtomicFile.Write(Path.Combine(outputFolder, ConfigFile), stream => stream.Write(config));
         byte[] generation = GenerationConfig(model.Config, tokenizer);

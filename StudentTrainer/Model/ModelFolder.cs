@@ -19,7 +19,7 @@ public static class ModelFolder
 
     /// <summary>Whether <paramref name="folder"/> holds weights beside its configuration.</summary>
     public static bool HoldsWeights(string folder) => HoldsModel(folder) &&
-        (File.Exists(Path.Combine(folder, LegacyCheckpoint.WeightsFile)) || HuggingFaceCheckpoint.HoldsWeights(folder));
+        (File.Exists(Path.Combine(folder, LegacyCheckpoint.WeightsFile)) || HuggingFaceCheckpoint.WeightFiles(folder).Count > 0);
 
     /// <summary>The configuration of the model in <paramref name="folder"/>.</summary>
     /// <exception cref="FileNotFoundException">The folder holds no model configuration.</exception>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Tests.Export;
 
 /// <summary>
-/// GPT models with seeded random weights far from the GPT-2 initialisation (sharp attention, non-trivial norms and
+/// Models of any family with seeded random weights far from the GPT-2 initialisation (sharp attention, non-trivial norms and
 /// biases), so a wrong mask, transpose or slice changes the logits by much more than the parity tolerance.
 /// </summary>
 public static class RandomGpt
