@@ -240,7 +240,7 @@ public sealed record RotaryScaling
         Tensor scaled = where(longWaves, inverse.div(Scalars.Of(Factor)), inverse);
         Tensor smooth = wavelength.reciprocal().mul(Scalars.Of(OriginalMaxPositionEmbeddings))
             .sub(Scalars.Of(LowFreqFactor)).div(Scalars.Of(HighFreqFactor - LowFreqFactor));
-        Tensor smoothed = smooth.neg().add(Scalars.Of(1.0)).mul(scaled).div(Scalars.Of(Factor)).add(smooth.mul(scaled), Scalars.One);
+        Tensor smoothed = smooth.neg().add(Scalars.Of(1.0), Scalars.One).mul(scaled).div(Scalars.Of(Factor)).add(smooth.mul(scaled), Scalars.One);
         Tensor medium = wavelength.lt(Scalars.Of(highFreqWavelength)).logical_not().logical_and(longWaves.logical_not());
         return where(medium, smoothed, scaled);
     }
@@ -274,8 +274,8 @@ public sealed class LlamaRMSNorm : Module<Tensor, Tensor>
     {
         bool upcast = x.dtype != ScalarType.Float32;
         Tensor h = upcast ? x.to_type(ScalarType.Float32) : x;                                   // (…, C) float32
-        Tensor variance = h.square().mean([-1], keepdim: true);                                  // (…, 1)
-        h = h.mul(variance.add(_eps).rsqrt());                                                   // (…, C)
+        Tensor variance = h.mul(h).mean([-1], keepdim: true);                                  // (…, 1)
+        h = h.mul(variance.add(_eps, Scalars.One).rsqrt());                                                   // (…, C)
         return weight.mul(upcast ? h.to_type(x.dtype) : h);
     }
 }

@@ -168,7 +168,10 @@ public sealed class IncrementalTopKTests(ExportedModels exported) : IClassFixtur
 
         var swapped = await AssertIncrementalEqualsFullAsync(host, model, [longerA], start: A.Length, fullFirst: false);
         Assert.Equal(v2, swapped.Version);
-        Assert.True(Math.Abs(old.Sequences[0].Logprobs[0] - swapped.Sequences[0].Logprobs[0]) > 1e-3, "the two versions should differ");
+        // Two random initialisations are both near uniform, so their top log-probabilities can agree closely: compare the answers whole.
+        bool sameIds = old.Sequences[0].Ids.SequenceEqual(swapped.Sequences[0].Ids);
+        double largestGap = old.Sequences[0].Logprobs.Zip(swapped.Sequences[0].Logprobs, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(!sameIds || largestGap > 1e-3, "the two versions should differ");
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class ExportCommandTests : IDisposable
     }
 
     [Fact]
-    public void Checkpoint_exports_to_a_model_folder_with_past_key_values()
+    public void A_model_folder_exports_with_past_key_values_in_the_dtype_asked_or_without_them()
     {
         using CausalLm model = RandomGpt.Create(RandomGpt.Config(300, 16, 16, 1, 2, exactGelu: true), seed: 31);
         string run = _folder.NewFolder("run");
@@ -29,13 +29,28 @@ public sealed class ExportCommandTests : IDisposable
             File.Copy(file, Path.Combine(run, Path.GetFileName(file)));
         string output = _folder.NewFolder("exported");
 
-        var (exitCode, stdout, stderr) = TrainerProcess.Run("export", "--checkpoint", run, "--out", output, "--optimum-past");
+        var (exitCode, stdout, stderr) = TrainerProcess.Run("export", "--checkpoint", run, "--out", output, "--dtype", "bfloat16");
 
         Assert.True(exitCode == 0, $"exit code {exitCode}: {stderr}");
-        Assert.Contains("model.onnx", stdout);
-        using var onnx = new OrtModel(Path.Combine(output, "model.onnx"));
-        Assert.Contains("past_key_values.0.key", onnx.InputNames);
-        Assert.Contains("present.0.value", onnx.OutputNames);
+        Assert.Contains(output, stdout);
+        using (var onnx = new OrtModel(Path.Combine(output, "model.onnx")))
+        {
+            Assert.Contains("past_key_values.0.key", onnx.InputNames);
+            Assert.Contains("present.0.value", onnx.OutputNames);
+        }
+        Assert.Equal("bfloat16", ModelFolder.ReadConfig(output).TorchDtype);
+
+        string plain = _folder.NewFolder("plain");
+        Assert.Equal(0, TrainerProcess.Run("export", "--checkpoint", run, "--out", plain, "--no-past").ExitCode);
+        using var plainOnnx = new OrtModel(Path.Combine(plain, "model.onnx"));
+        Assert.DoesNotContain("past_key_values.0.key", plainOnnx.InputNames);
+    }
+
+    [Fact]
+    public void An_unknown_weights_dtype_is_a_one_line_error()
+    {
+        string line = TrainerProcess.AssertOneLineError(TrainerProcess.Run("export", "--checkpoint", _folder.Tokenizer, "--out", _folder.NewFolder("out"), "--dtype", "float64"));
+        Assert.Contains("weights dtype 'float64' is not supported (float32, float16, bfloat16)", line);
     }
 
     public void Dispose() => _folder.Dispose();

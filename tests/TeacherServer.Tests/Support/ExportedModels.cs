@@ -26,7 +26,7 @@ public sealed class ExportedModels : IDisposable
         gpt.eval();
         Plain = Path.Combine(Root, "plain");
         Optimum = Path.Combine(Root, "optimum");
-        OnnxExporter.Export(gpt, tokenizer, Plain);
+        OnnxExporter.Export(gpt, tokenizer, Plain, new OnnxExportOptions { IncludeEmptyPastKeyValues = false });
         OnnxExporter.Export(gpt, tokenizer, Optimum, new OnnxExportOptions { IncludeEmptyPastKeyValues = true });
 
         torch.manual_seed(8);
