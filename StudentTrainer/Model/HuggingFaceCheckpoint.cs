@@ -147,7 +147,10 @@ public static class HuggingFaceCheckpoint
         {
             using (no_grad())
                 foreach ((string name, Tensor t) in model.state_dict())
-                    tensors.Add((name, t.detach().to(type, CPU)));
+                {
+                    using Tensor detached = t.detach();
+                    tensors.Add((name, detached.to(type, CPU)));
+                }
             List<List<(string Name, Tensor Tensor)>> shards = Shard(tensors, maxShardBytes);
             var written = new List<string>();
             if (shards.Count == 1)
