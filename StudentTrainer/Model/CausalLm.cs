@@ -32,7 +32,28 @@ public abstract class CausalLm : Module<Tensor, Tensor>
     /// <param name="positionIds">(B, T) int64 positions; null means past, past+1, …</param>
     /// <param name="cache">Keys and values of earlier positions, extended in place; null for a full forward.</param>
     /// <returns>logits (B, T, V)</returns>
-    public abstract Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null);
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        long t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        if (past + t > Config.ContextLength)
+            throw new ArgumentException($"sequence of {past + t} positions exceeds the context length {Config.ContextLength}");
+        using var scope = NewDisposeScope();
+        positionIds ??= arange(Scalars.Of(past), Scalars.Of(past + t), Scalars.One, ScalarType.Int64, inputIds.device)
+            .unsqueeze(0);                                                                                    // (1, T)
+        Tensor? mask = attentionMask is null && past == 0
+            ? null
+            : AttentionMask.Build(attentionMask, t, past, inputIds.device);                                   // (B|1, 1, T, past+T)
+        return Logits(inputIds, positionIds, mask, cache).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The family's trunk and head.</summary>
+    /// <param name="inputIds">(B, T) int64</param>
+    /// <param name="positionIds">(B or 1, T) int64</param>
+    /// <param name="mask">(B or 1, 1, T, past+T) bool (true = may attend), or null for a plain causal pass without cache.</param>
+    /// <param name="cache">Keys and values of earlier positions, extended in place, or null.</param>
+    /// <returns>logits (B, T, V)</returns>
+    protected abstract Tensor Logits(Tensor inputIds, Tensor positionIds, Tensor? mask, KvCache? cache);
 
     /// <summary>An empty cache for incremental decoding with this model.</summary>
     public KvCache NewCache() => new(Config.Layers);
@@ -52,16 +73,4 @@ public abstract class CausalLm : Module<Tensor, Tensor>
             (p.dim() >= 2 ? decay : noDecay).Add(p);
         return (decay, noDecay);
     }
-
-    /// <summary>Throws when <c>past + T</c> positions exceed the context the model was configured for.</summary>
-    protected void CheckLength(long newPositions, KvCache? cache)
-    {
-        long total = (cache?.Length ?? 0) + newPositions;
-        if (total > Config.ContextLength)
-            throw new ArgumentException($"sequence of {total} positions exceeds the context length {Config.ContextLength}");
-    }
-
-    /// <summary>The positions of <paramref name="t"/> new tokens after <paramref name="past"/> cached ones: (1, T).</summary>
-    protected static Tensor DefaultPositions(long past, long t, Device device) =>
-        arange(Scalars.Of(past), Scalars.Of(past + t), Scalars.One, ScalarType.Int64, device).unsqueeze(0);
 }

@@ -490,19 +490,10 @@ public sealed class LlamaForCausalLM : CausalLm
 
     public override ModelConfig Config => _config;
 
-    public override Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    protected override Tensor Logits(Tensor inputIds, Tensor positionIds, Tensor? mask, KvCache? cache)
     {
-        long t = inputIds.shape[1];
-        CheckLength(t, cache);
-        long past = cache?.Length ?? 0;
-        using var scope = NewDisposeScope();
-        positionIds ??= DefaultPositions(past, t, inputIds.device);                                          // (1, T)
-        Tensor? mask = attentionMask is null && past == 0
-            ? null
-            : AttentionMask.Build(attentionMask, t, past, inputIds.device);                                   // (B|1, 1, T, past+T)
         Tensor x = model.Forward(inputIds, positionIds, mask, cache);                                         // (B, T, C)
-        Tensor logits = lm_head is null ? functional.linear(x, model.TokenEmbedding) : lm_head.forward(x);    // (B, T, V)
-        return logits.MoveToOuterDisposeScope();
+        return lm_head is null ? functional.linear(x, model.TokenEmbedding) : lm_head.forward(x);             // (B, T, V)
     }
 
     /// <summary>

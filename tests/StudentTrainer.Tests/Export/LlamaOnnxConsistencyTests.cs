@@ -85,21 +85,7 @@ public sealed class LlamaOnnxConsistencyTests(ITestOutputHelper output) : IDispo
         string[] presents = PastNames(shape.Layers, "present");
         var first = optimum.Run(LongInputs(prefix.InputIds, prefix.AttentionMask, prefix.PositionIds, prefix.Shape), optimum.EmptyPast(b), presents);
 
-        var random = new Random(9);
-        long[] newIds = Enumerable.Range(0, b * newTokens).Select(_ => (long)random.Next(Vocab)).ToArray();
-        long[] newPositions = Enumerable.Range(0, b * newTokens).Select(i => (long)(prefix.Lengths[i / newTokens] + i % newTokens)).ToArray();
-        long[] fullIds = new long[b * total], fullMask = new long[b * total], fullPositions = new long[b * total];
-        for (int row = 0; row < b; row++)
-        {
-            for (int t = 0; t < total; t++)
-            {
-                bool isNew = t >= prefixLength;
-                int from = isNew ? row * newTokens + t - prefixLength : row * prefixLength + t;
-                fullIds[row * total + t] = isNew ? newIds[from] : prefix.InputIds[from];
-                fullMask[row * total + t] = isNew ? 1 : prefix.AttentionMask[from];
-                fullPositions[row * total + t] = isNew ? newPositions[from] : prefix.PositionIds[from];
-            }
-        }
+        (long[] newIds, long[] newPositions, long[] fullIds, long[] fullMask, long[] fullPositions) = prefix.Continue(newTokens, Vocab, seed: 9);
         var past = PastNames(shape.Layers, "past_key_values").Zip(presents).ToDictionary(p => p.First, p => first[p.Second]);
         var inputs = LongInputs(newIds, fullMask, newPositions, [b, newTokens]);
         inputs["attention_mask"] = (fullMask, [b, total]);

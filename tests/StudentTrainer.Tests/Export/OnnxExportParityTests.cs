@@ -98,21 +98,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output) : IDisposabl
         var first = optimum.Run(LongInputs(prefix.InputIds, prefix.AttentionMask, prefix.PositionIds, prefix.Shape),
             EmptyPast(config, b), presentNames);
 
-        var random = new Random(9);
-        long[] newIds = Enumerable.Range(0, b * newTokens).Select(_ => (long)random.Next(vocab)).ToArray();
-        long[] newPositions = Enumerable.Range(0, b * newTokens).Select(i => (long)(prefix.Lengths[i / newTokens] + i % newTokens)).ToArray();
-        long[] fullIds = new long[b * total], fullMask = new long[b * total], fullPositions = new long[b * total];
-        for (int row = 0; row < b; row++)
-        {
-            for (int t = 0; t < total; t++)
-            {
-                bool isNew = t >= prefixLength;
-                int from = isNew ? row * newTokens + t - prefixLength : row * prefixLength + t;
-                fullIds[row * total + t] = isNew ? newIds[from] : prefix.InputIds[from];
-                fullMask[row * total + t] = isNew ? 1 : prefix.AttentionMask[from];
-                fullPositions[row * total + t] = isNew ? newPositions[from] : prefix.PositionIds[from];
-            }
-        }
+        (long[] newIds, long[] newPositions, long[] fullIds, long[] fullMask, long[] fullPositions) = prefix.Continue(newTokens, vocab, seed: 9);
         var past = PastNames(layers, "past_key_values").Zip(presentNames).ToDictionary(p => p.First, p => first[p.Second]);
         var inputs = LongInputs(newIds, fullMask, newPositions, [b, newTokens]);
         inputs["attention_mask"] = (fullMask, [b, total]);

@@ -36,4 +36,29 @@ public sealed record TokenBatch(long[] InputIds, long[] AttentionMask, long[] Po
 
     /// <summary>The real tokens of row <paramref name="b"/>.</summary>
     public long[] Row(int b) => InputIds.AsSpan(b * Length + Offsets[b], Lengths[b]).ToArray();
+
+    /// <summary>
+    /// <paramref name="newTokens"/> seeded random tokens after each row of this (prefix) batch, at the positions that
+    /// follow its real tokens, and the whole batch of prefix and new tokens (the prefix's padding kept).
+    /// </summary>
+    public (long[] NewIds, long[] NewPositions, long[] FullIds, long[] FullMask, long[] FullPositions) Continue(int newTokens, int vocab, int seed)
+    {
+        int total = Length + newTokens;
+        var random = new Random(seed);
+        long[] newIds = Enumerable.Range(0, Batch * newTokens).Select(_ => (long)random.Next(vocab)).ToArray();
+        long[] newPositions = Enumerable.Range(0, Batch * newTokens).Select(i => (long)(Lengths[i / newTokens] + i % newTokens)).ToArray();
+        long[] fullIds = new long[Batch * total], fullMask = new long[Batch * total], fullPositions = new long[Batch * total];
+        for (int row = 0; row < Batch; row++)
+        {
+            for (int t = 0; t < total; t++)
+            {
+                bool isNew = t >= Length;
+                int from = isNew ? row * newTokens + t - Length : row * Length + t;
+                fullIds[row * total + t] = isNew ? newIds[from] : InputIds[from];
+                fullMask[row * total + t] = isNew ? 1 : AttentionMask[from];
+                fullPositions[row * total + t] = isNew ? newPositions[from] : PositionIds[from];
+            }
+        }
+        return (newIds, newPositions, fullIds, fullMask, fullPositions);
+    }
 }

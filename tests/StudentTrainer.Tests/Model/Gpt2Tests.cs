@@ -42,31 +42,7 @@ public class Gpt2Tests
     public void Padded_batch_equals_each_sequence_alone(bool padLeft)
     {
         using var model = TinyModels.Create();
-        int[] lengths = [12, 5, 9];
-        int width = lengths.Max();
-        using var ids = zeros(lengths.Length, width, ScalarType.Int64);
-        using var mask = zeros(lengths.Length, width, ScalarType.Int64);
-        using var positions = zeros(lengths.Length, width, ScalarType.Int64);
-        var singles = new List<Tensor>();
-        for (int b = 0; b < lengths.Length; b++)
-        {
-            Tensor single = TinyModels.RandomIds(1, lengths[b], seed: 10 + b);
-            singles.Add(single);
-            int start = padLeft ? width - lengths[b] : 0;
-            ids[b, start..(start + lengths[b])] = single[0];
-            mask[b, start..(start + lengths[b])] = ones(lengths[b], ScalarType.Int64);
-            positions[b, start..(start + lengths[b])] = arange(lengths[b], dtype: ScalarType.Int64);
-        }
-
-        using var batched = model.Forward(ids, mask, positions);
-        for (int b = 0; b < lengths.Length; b++)
-        {
-            using var alone = model.Forward(singles[b]);
-            int start = padLeft ? width - lengths[b] : 0;
-            Assert.True(TinyModels.MaxAbsDiff(batched[b, start..(start + lengths[b])], alone[0]) < 1e-5);
-            Assert.False(batched[b].isnan().any().item<bool>());
-        }
-        singles.ForEach(s => s.Dispose());
+        PaddedBatches.AssertEachRowEqualsItAlone((ids, mask, positions) => model.Forward(ids, mask, positions), padLeft);
     }
 
     [Fact]
