@@ -39,6 +39,28 @@ public sealed class FamilyTrainTests(TrainCommandFixture fixture) : IClassFixtur
         Assert.Equal(4, summary.RootElement.GetProperty("distilled").GetProperty("steps").GetInt32());
     }
 
+    [Theory]
+    [InlineData("seqkd")]
+    [InlineData("onpolicy")]
+    [InlineData("distillm")]
+    [InlineData("minillm")]
+    public void A_llama_family_student_trains_in_every_pair_mode(string mode)
+    {
+        string student = NewFolder("qwen3");
+        Directory.CreateDirectory(student);
+        int vocab = TokenizerLoader.Load(fixture.Tokenizer).VocabSize;
+        File.WriteAllText(Path.Combine(student, ModelConfig.FileName), FamilyExportTests.Config("qwen3", vocab).ToJson());
+        string run = NewFolder("run");
+
+        var train = TrainerProcess.Run(fixture.TrainArguments(run, "--student", student, "--mode", mode, "--tasks", fixture.MakeTasks(NewFolder("tasks")),
+            "--no-baseline", "--steps", "2", "--ppo-epochs", "1", "--eval-interval", "2", "--checkpoint-interval", "2"));
+
+        Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        Assert.Equal(mode, summary.RootElement.GetProperty("mode").GetString());
+        AssertLoadableAndServable(Path.Combine(run, "export", "distilled-student"), "qwen3");
+    }
+
     [Fact]
     public void A_student_cut_from_a_hugging_face_teacher_starts_from_its_weights()
     {

@@ -11,14 +11,7 @@ public sealed class PairTrainCommandTests(TrainCommandFixture fixture) : IClassF
 {
     private string NewFolder(string name) => Path.Combine(fixture.Root, "runs", name + "-" + Guid.NewGuid().ToString("N")[..6]);
 
-    private string MakeTasks()
-    {
-        string tasks = NewFolder("tasks");
-        var made = TrainerProcess.Run("make-tasks", "--data", fixture.Data, "--tokenizer", fixture.Tokenizer, "--out", tasks,
-            "--train", "40", "--validation", "6", "--test", "4", "--prompt-tokens", "8", "--response-tokens", "8");
-        Assert.True(made.ExitCode == 0, made.Stderr);
-        return tasks;
-    }
+    private string MakeTasks() => fixture.MakeTasks(NewFolder("tasks"));
 
     [Fact]
     public void Distillm_on_a_task_folder_runs_end_to_end_with_its_schedule_and_an_sft_baseline()

@@ -35,6 +35,15 @@ public sealed class TrainCommandFixture : IDisposable
     public string Models { get; }
     public string Student { get; }
 
+    /// <summary>A task folder of short prompt → response pairs cut by <c>make-tasks</c> from the corpus, in <paramref name="folder"/>.</summary>
+    public string MakeTasks(string folder)
+    {
+        var made = TrainerProcess.Run("make-tasks", "--data", Data, "--tokenizer", Tokenizer, "--out", folder,
+            "--train", "40", "--validation", "6", "--test", "4", "--prompt-tokens", "8", "--response-tokens", "8");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        return folder;
+    }
+
     /// <summary>The options of a small, fast <c>train</c> run writing to <paramref name="output"/>; <paramref name="extra"/> adds or overrides.</summary>
     public string[] TrainArguments(string output, params string[] extra)
     {

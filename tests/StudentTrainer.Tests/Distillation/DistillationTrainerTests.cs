@@ -42,9 +42,16 @@ public sealed class DistillationTrainerTests : IDisposable
         return teacher;
     }
 
-    private static DistillOptions Options(int steps = 12) => new()
+    /// <summary>A Llama-family student of about the same size: grouped-query attention, Qwen3's q/k norms, an untied head.</summary>
+    private static readonly ModelConfig LlamaStudentConfig = new LlamaConfig
     {
-        Student = StudentConfig, Steps = steps, BatchSize = 4, GradientAccumulation = 2, SequenceLength = 15,
+        ModelType = "qwen3", VocabSize = 16, HiddenSize = 16, IntermediateSize = 24, HiddenLayers = 1, AttentionHeads = 4,
+        KeyValueHeadCount = 2, MaxPositionEmbeddings = 16,
+    };
+
+    private static DistillOptions Options(int steps = 12, ModelConfig? student = null) => new()
+    {
+        Student = student ?? StudentConfig, Steps = steps, BatchSize = 4, GradientAccumulation = 2, SequenceLength = 15,
         PeakLearningRate = 3e-3, FinalLearningRate = 3e-4, WarmupSteps = 3, TopK = 5, Divergence = DivergenceKind.Fkl,
         Lambda = 0.7, EvalInterval = 100, CheckpointInterval = 6, Seed = 5,
     };
@@ -54,24 +61,27 @@ public sealed class DistillationTrainerTests : IDisposable
         new DistillationTrainer(options, reporter) { LogInterval = 1 }
             .Run(new DistillRunContext(Pattern(2000, 2), folder, CPU, teacher, ResumeFrom: resumeFrom, Stop: stop));
 
-    [Fact]
-    public void Resuming_after_an_interruption_gives_the_losses_of_an_uninterrupted_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Resuming_after_an_interruption_gives_the_losses_of_an_uninterrupted_run(bool llamaStudent)
     {
         using CausalLm teacherModel = TrainedTeacher();
         var teacher = new LocalGptTeacher(teacherModel);
+        DistillOptions options = Options(student: llamaStudent ? LlamaStudentConfig : null);
         var whole = new LossRecorder();
-        Run(Options(), teacher, Path.Combine(_root, "whole"), whole);
+        Run(options, teacher, Path.Combine(_root, "whole"), whole);
 
         using var stop = new CancellationTokenSource();
         var first = new LossRecorder(report => { if (report.Step == 5) stop.Cancel(); });
         string interruptedFolder = Path.Combine(_root, "interrupted");
-        DistillResult interrupted = Run(Options(), teacher, interruptedFolder, first, stop: stop.Token);
+        DistillResult interrupted = Run(options, teacher, interruptedFolder, first, stop: stop.Token);
         Assert.True(interrupted.Interrupted);
         Assert.Equal(5, interrupted.StepsDone);
         Assert.Equal(5, TrainingCheckpoint.ReadState(TrainingCheckpoint.Locate(interruptedFolder)).Step);
 
         var resumed = new LossRecorder();
-        DistillResult finished = Run(Options(), teacher, interruptedFolder, resumed, TrainingCheckpoint.Locate(interruptedFolder));
+        DistillResult finished = Run(options, teacher, interruptedFolder, resumed, TrainingCheckpoint.Locate(interruptedFolder));
         Assert.False(finished.Interrupted);
         Assert.Equal(12, finished.StepsDone);
         Assert.Equal(12L * 8 * 15, finished.TokensSeen);
