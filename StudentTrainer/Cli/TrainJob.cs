@@ -135,7 +135,7 @@ public static class TrainJob
 
         string exported = Path.Combine(runFolder, ExportFolder, ExportedModelName);
         using (CausalLm model = ModelFolder.Load(distilled.CheckpointFolder!))
-            OnnxExporter.Export(model, settings.TokenizerFolder, exported);
+            OnnxExporter.Export(model, settings.TokenizerFolder, exported, new OnnxExportOptions { WeightsDtype = studentConfig.TorchDtype });
         TrainingPlots.WriteAll(runFolder);
         if (baseline is not null) TrainingPlots.WriteAll(baselineFolder);
 

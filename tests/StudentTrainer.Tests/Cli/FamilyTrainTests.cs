@@ -62,12 +62,12 @@ public sealed class FamilyTrainTests(TrainCommandFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void A_student_cut_from_a_hugging_face_teacher_starts_from_its_weights()
+    public void A_student_cut_from_a_bfloat16_teacher_starts_from_its_weights_and_is_exported_in_bfloat16()
     {
         string teacher = NewFolder("teacher");
         int vocab = TokenizerLoader.Load(fixture.Tokenizer).VocabSize;
         using (CausalLm model = RandomGpt.Create(FamilyExportTests.Config("qwen3", vocab), seed: 3))
-            HuggingFaceCheckpoint.Save(model, teacher);
+            HuggingFaceCheckpoint.Save(model, teacher, TorchSharp.torch.ScalarType.BFloat16);
         TokenizerFileCopy.CopyInto(fixture.Tokenizer, teacher);
         string cut = NewFolder("cut");
 
@@ -75,6 +75,7 @@ public sealed class FamilyTrainTests(TrainCommandFixture fixture) : IClassFixtur
         Assert.True(make.ExitCode == 0, make.Stderr + make.Stdout);
         Assert.Contains("qwen3 student of 1 of the teacher's 2 layers", make.Stdout);
         Assert.Equal(1, ModelFolder.ReadConfig(cut).Layers);
+        Assert.Equal("bfloat16", ModelFolder.ReadConfig(cut).TorchDtype);
         Assert.True(TokenizerFileCopy.HoldsTokenizer(cut));
 
         string run = NewFolder("run");
@@ -83,7 +84,9 @@ public sealed class FamilyTrainTests(TrainCommandFixture fixture) : IClassFixtur
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
         using JsonDocument job = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "job.json")));
         Assert.Equal(cut, job.RootElement.GetProperty("InitialWeights").GetString());
-        AssertLoadableAndServable(Path.Combine(run, "export", "distilled-student"), "qwen3");
+        string exported = Path.Combine(run, "export", "distilled-student");
+        Assert.Equal("bfloat16", ModelFolder.ReadConfig(exported).TorchDtype);
+        AssertLoadableAndServable(exported, "qwen3");
     }
 
     [Fact]
