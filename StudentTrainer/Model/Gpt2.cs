@@ -336,8 +336,9 @@ public sealed class Gpt2LMHeadModel : CausalLm
 
     /// <summary>
     /// Hugging Face's GPT-2 initialisation: N(0, initializer_range) weights and embeddings, zero biases, LayerNorms 1 and 0,
-    /// the residual projections (<c>c_proj</c>) N(0, initializer_range/√(2L)). Each (in, out) weight is drawn as its
-    /// (out, in) transpose, so a model draws the same numbers as this project's GPT did before it became this family.
+    /// the residual projections (<c>c_proj</c>) N(0, initializer_range/√(2L)). Each (in, out) block weight is drawn as its
+    /// (out, in) transpose, the order this project's earlier GPT drew in; the numbers still differ from that GPT's,
+    /// whose linear layers also drew weights when built, so the draw order only keeps today's runs reproducible.
     /// </summary>
     private void InitialiseWeights()
     {

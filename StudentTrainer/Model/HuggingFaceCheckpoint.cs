@@ -139,7 +139,7 @@ public static class HuggingFaceCheckpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxShardBytes, 1);
         ScalarType type = dtype ?? model.parameters().First().dtype;
-        string typeName = TorchDtypeName(type);
+        string typeName = WeightsDtype.NameOf(type);
         Directory.CreateDirectory(folder);
 
         var tensors = new List<(string Name, Tensor Tensor)>();
@@ -184,16 +184,6 @@ public static class HuggingFaceCheckpoint
             foreach ((_, Tensor t) in tensors) t.Dispose();
         }
     }
-
-    /// <summary>transformers' name of a dtype weights may be saved in.</summary>
-    /// <exception cref="ArgumentException">Not float32, float16 or bfloat16.</exception>
-    public static string TorchDtypeName(ScalarType dtype) => dtype switch
-    {
-        ScalarType.Float32 => "float32",
-        ScalarType.Float16 => "float16",
-        ScalarType.BFloat16 => "bfloat16",
-        _ => throw new ArgumentException($"weights are saved as float32, float16 or bfloat16, not {dtype}", nameof(dtype)),
-    };
 
     private static List<List<(string Name, Tensor Tensor)>> Shard(List<(string Name, Tensor Tensor)> tensors, long maxShardBytes)
     {

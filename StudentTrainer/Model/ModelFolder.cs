@@ -10,12 +10,9 @@ namespace Distill.StudentTrainer.Model;
 /// </summary>
 public static class ModelFolder
 {
-    /// <summary>The older form's configuration file.</summary>
-    public const string LegacyConfigFile = "model.json";
-
     /// <summary>Whether <paramref name="folder"/> holds a model configuration in either form.</summary>
     public static bool HoldsModel(string folder) =>
-        File.Exists(Path.Combine(folder, ModelConfig.FileName)) || File.Exists(Path.Combine(folder, LegacyConfigFile));
+        File.Exists(Path.Combine(folder, ModelConfig.FileName)) || File.Exists(Path.Combine(folder, LegacyCheckpoint.ConfigFile));
 
     /// <summary>Whether <paramref name="folder"/> holds weights beside its configuration.</summary>
     public static bool HoldsWeights(string folder) => HoldsModel(folder) &&
@@ -28,13 +25,13 @@ public static class ModelFolder
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         string config = Path.Combine(folder, ModelConfig.FileName);
         if (File.Exists(config)) return ModelConfig.Read(config);
-        string legacy = Path.Combine(folder, LegacyConfigFile);
+        string legacy = Path.Combine(folder, LegacyCheckpoint.ConfigFile);
         if (File.Exists(legacy)) return ModelConfig.Read(legacy);
         throw NoModel(folder);
     }
 
     private static FileNotFoundException NoModel(string folder) =>
-        new($"'{folder}' holds no model: neither {ModelConfig.FileName} nor {LegacyConfigFile}", Path.Combine(folder, ModelConfig.FileName));
+        new($"'{folder}' holds no model: neither {ModelConfig.FileName} nor {LegacyCheckpoint.ConfigFile}", Path.Combine(folder, ModelConfig.FileName));
 
     /// <summary>The model in <paramref name="folder"/>, in evaluation mode, on <paramref name="device"/> when given.</summary>
     public static CausalLm Load(string folder, Device? device = null)

@@ -27,6 +27,16 @@ public static class WeightsDtype
         _ => ScalarType.Float32,
     };
 
+    /// <summary>transformers' name of a dtype weights may be saved in.</summary>
+    /// <exception cref="ArgumentException">Not float32, float16 or bfloat16.</exception>
+    public static string NameOf(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => Float32,
+        ScalarType.Float16 => Float16,
+        ScalarType.BFloat16 => BFloat16,
+        _ => throw new ArgumentException($"weights are saved as float32, float16 or bfloat16, not {dtype}", nameof(dtype)),
+    };
+
     /// <summary>
     /// The model's parameters by name as float32 tensors holding the values they have once stored in <paramref name="dtype"/>
     /// (rounded to it and back), so what is computed from them equals what a reader of the stored weights computes.

@@ -37,7 +37,7 @@ public sealed class ModelFolderTests : IDisposable
     [Fact]
     public void The_older_model_json_form_reads_as_the_gpt2_family()
     {
-        string path = Path.Combine(_folder, ModelFolder.LegacyConfigFile);
+        string path = Path.Combine(_folder, LegacyCheckpoint.ConfigFile);
         File.WriteAllText(path, """{"vocab_size": 97, "context_length": 24, "n_embd": 32, "n_layer": 2, "n_head": 4, "dropout": 0, "bias": true}""");
         Assert.Equal(TinyModels.Config, ModelFolder.ReadConfig(_folder));
         File.WriteAllText(path, """{"vocab_size": 97, "context_length": 24, "n_embd": 32, "n_layer": 2, "n_head": 4, "dropout": 0, "bias": false}""");
