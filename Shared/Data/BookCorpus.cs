@@ -61,38 +61,44 @@ public sealed partial class BookCorpus
     /// The chapters of one book (and its front matter), the first chapter numbered <paramref name="firstOrdinal"/>
     /// across the corpus.
     /// </summary>
-    public static List<Chapter> Cut(string book, string text, int firstOrdinal)
+    public static List<Chapter> Cut(string book, string text, int firstOrdinal) => Cut(book, text.Split('\n'), firstOrdinal).ToList();
+
+    /// <summary>
+    /// The chapters of the book that <paramref name="lines"/> make joined by <c>'\n'</c>, read a line at a time and
+    /// given a chapter at a time: each part starts at a heading line (the first at the text's start).
+    /// </summary>
+    public static IEnumerable<Chapter> Cut(string book, IEnumerable<string> lines, int firstOrdinal)
     {
-        var chapters = new List<Chapter>();
         int ordinal = firstOrdinal;
-        MatchCollection headings = ChapterHeading().Matches(text);
-        int start = 0;
         int number = 0;
-        foreach (Match heading in headings)
+        var part = new StringBuilder();
+        foreach (string line in lines)
         {
-            AddPart(book, number, text[start..heading.Index], chapters, ref ordinal);
-            start = heading.Index;
-            number++;
+            if (IsBook(line))
+            {
+                if (Part(book, number, part, ordinal) is { } chapter)
+                {
+                    if (chapter.Number > 0) ordinal++;
+                    yield return chapter;
+                }
+                number++;
+            }
+            part.Append(line).Append('\n');
         }
-        AddPart(book, number, text[start..], chapters, ref ordinal);
-        return chapters;
+        if (Part(book, number, part, ordinal) is { } last) yield return last;
     }
 
     private static void AddChapters(string book, string text, List<Chapter> chapters) =>
         chapters.AddRange(Cut(book, text, chapters.Count(c => c.Number > 0)));
 
-    private static void AddPart(string book, int number, string text, List<Chapter> chapters, ref int ordinal)
+    private static Chapter? Part(string book, int number, StringBuilder part, int ordinal)
     {
-        string trimmed = text.Trim();
-        if (trimmed.Length == 0) return;
-        if (number == 0)
-        {
-            // Front matter (title, author, first volume heading) is always train.
-            chapters.Add(new Chapter(book, 0, -1, trimmed, CorpusSplit.Train));
-            return;
-        }
-        chapters.Add(new Chapter(book, number, ordinal, trimmed, SplitOf(ordinal)));
-        ordinal++;
+        string trimmed = part.ToString().Trim();
+        part.Clear();
+        if (trimmed.Length == 0) return null;
+        // Front matter (title, author, first volume heading) is always train.
+        if (number == 0) return new Chapter(book, 0, -1, trimmed, CorpusSplit.Train);
+        return new Chapter(book, number, ordinal, trimmed, SplitOf(ordinal));
     }
 
     [GeneratedRegex(@"^(CHAPTER|Chapter) [0-9IVXLC]+\.?\s*$", RegexOptions.Multiline)]

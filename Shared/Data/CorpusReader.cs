@@ -1,27 +1,34 @@
-using System.Text;
-
 namespace Distill.Shared.Data;
 
 /// <summary>
-/// Streams the documents of a corpus (<see cref="CorpusFiles"/>), each with its split, one document in memory at a time.
-/// A <c>.txt</c> file is one document, or a book when it holds chapter headings; a <c>.jsonl</c> file holds one document
-/// a line (field <c>text</c>); a <c>.parquet</c> file one a row (column <c>text</c>). Documents are trimmed; empty
-/// ones give nothing.
+/// Streams the documents of a corpus (<see cref="CorpusFiles"/>), each with its split, a bounded piece in memory at a
+/// time. A <c>.txt</c> file is one document, or a book when it holds chapter headings; a <c>.jsonl</c> file holds one
+/// document a line (field <c>text</c>); a <c>.parquet</c> file one a row (column <c>text</c>). Documents are trimmed;
+/// empty ones give nothing. A <c>.txt</c> file is read a line at a time (a book a chapter at a time), and a document
+/// longer than <see cref="PieceCharacters"/> comes in pieces (<see cref="DocumentPieces"/>).
 /// <para>
 /// Splits: a book is cut into chapters split by <see cref="BookCorpus"/>'s chapter rule (chapters counted across the
 /// corpus's books; front matter is train), whatever the fractions. Every other document is split whole by
 /// <see cref="DocumentSplitRule"/> on its number among them, unless they are too few for that rule to give validation
-/// and test a document each: then each of them is cut by <see cref="TextFractionCut"/>.
+/// and test a document each: then each of them is cut by share of its characters at line ends
+/// (<see cref="DocumentPieces.ByFractions"/>).
 /// </para>
 /// </summary>
 public sealed class CorpusReader
 {
-    private CorpusReader(string path, IReadOnlyList<string> files, SplitFractions fractions, long documents)
+    /// <summary>The longest piece of a document given at once, in characters, unless <see cref="Open"/> is told otherwise.</summary>
+    public const int DefaultPieceCharacters = 1 << 20;
+
+    private readonly IReadOnlyDictionary<string, TextFileSurvey> _textFiles;
+
+    private CorpusReader(string path, IReadOnlyList<string> files, SplitFractions fractions, IReadOnlyDictionary<string, TextFileSurvey> textFiles, long documents, int pieceCharacters)
     {
         Path = path;
         Files = files;
         Fractions = fractions;
         Documents = documents;
+        PieceCharacters = pieceCharacters;
+        _textFiles = textFiles;
         CutsDocuments = documents > 0 && !DocumentSplitRule.FillsEverySplit(documents, fractions);
     }
 
@@ -36,75 +43,89 @@ public sealed class CorpusReader
     /// <summary>The number of documents that are not books.</summary>
     public long Documents { get; }
 
-    /// <summary>Whether documents that are not books are cut by <see cref="TextFractionCut"/> rather than split whole.</summary>
+    /// <summary>Whether documents that are not books are cut by share of their characters rather than split whole.</summary>
     public bool CutsDocuments { get; }
+
+    /// <summary>The longest piece of a document given at once, in characters (a single longer line excepted).</summary>
+    public int PieceCharacters { get; }
 
     /// <summary>Lists the files of <paramref name="path"/> and counts their documents (reading them once, without keeping them).</summary>
     /// <exception cref="ArgumentException">A fraction is out of range, or the path names no corpus.</exception>
     /// <exception cref="InvalidDataException">The folder holds no corpus file, or a Parquet file is unreadable.</exception>
-    public static CorpusReader Open(string path, SplitFractions fractions)
+    public static CorpusReader Open(string path, SplitFractions fractions, int pieceCharacters = DefaultPieceCharacters)
     {
         ArgumentNullException.ThrowIfNull(fractions);
         fractions.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(pieceCharacters, 2);
         IReadOnlyList<string> files = CorpusFiles.List(path);
-        return new CorpusReader(path, files, fractions, files.Sum(CountDocuments));
+        var textFiles = new Dictionary<string, TextFileSurvey>();
+        long documents = 0;
+        foreach (string file in files)
+        {
+            if (IsText(file))
+            {
+                TextFileSurvey survey = TextFileSurvey.Of(file);
+                textFiles[file] = survey;
+                if (!survey.IsBook) documents++;
+            }
+            else documents += System.IO.Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) ? JsonlTexts.Count(file) : ParquetColumns.RowCount(file);
+        }
+        return new CorpusReader(path, files, fractions, textFiles, documents, pieceCharacters);
     }
 
-    /// <summary>Every document or part of one with its split, in reading order.</summary>
+    /// <summary>Every document, or piece of one, with its split, in reading order.</summary>
     public IEnumerable<SplitText> Read()
     {
         int chapters = 0;
         long documents = 0;
         foreach (string file in Files)
         {
-            string extension = System.IO.Path.GetExtension(file).ToLowerInvariant();
-            if (extension == ".txt")
+            if (_textFiles.TryGetValue(file, out TextFileSurvey survey))
             {
-                string text = ReadText(file);
-                if (BookCorpus.IsBook(text))
+                if (survey.IsBook)
                 {
-                    List<Chapter> book = BookCorpus.Cut(System.IO.Path.GetFileNameWithoutExtension(file), text, chapters);
-                    chapters += book.Count(c => c.Number > 0);
-                    foreach (Chapter chapter in book) yield return new SplitText(chapter.Split, chapter.Text);
+                    foreach (Chapter chapter in BookCorpus.Cut(System.IO.Path.GetFileNameWithoutExtension(file), TextFileLines.Read(file), chapters))
+                    {
+                        if (chapter.Number > 0) chapters++;
+                        foreach (SplitText piece in DocumentPieces.Of(chapter.Text, DocumentPieces.Whole(chapter.Split), PieceCharacters)) yield return piece;
+                    }
                 }
                 else
                 {
-                    foreach (SplitText part in Document(text, documents++)) yield return part;
+                    foreach (SplitText piece in DocumentPieces.Cut(TextFileLines.Read(file), survey.Shape, PartsOf(documents++, survey.Shape.Length), PieceCharacters))
+                        yield return piece;
                 }
                 continue;
             }
-            IEnumerable<string> texts = extension == ".jsonl" ? JsonlTexts.Read(file) : ParquetTexts.Read(file);
+            IEnumerable<string> texts = System.IO.Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) ? JsonlTexts.Read(file) : ParquetTexts.Read(file);
             foreach (string text in texts)
-                foreach (SplitText part in Document(text, documents++)) yield return part;
+                foreach (SplitText piece in DocumentPieces.Of(text, PartsOf(documents++, TextShape.Of(text).Length), PieceCharacters))
+                    yield return piece;
         }
     }
 
-    /// <summary>The texts of one split, in reading order.</summary>
+    /// <summary>The texts of one split, in reading order (a long document's pieces one by one).</summary>
     public IEnumerable<string> Texts(CorpusSplit split) => Read().Where(t => t.Split == split).Select(t => t.Text);
 
-    private IEnumerable<SplitText> Document(string text, long ordinal)
+    private IReadOnlyList<DocumentPieces.Part> PartsOf(long ordinal, long length) => CutsDocuments
+        ? DocumentPieces.ByFractions(length, Fractions)
+        : DocumentPieces.Whole(DocumentSplitRule.SplitOf(ordinal, Fractions));
+
+    private static bool IsText(string file) => System.IO.Path.GetExtension(file).Equals(".txt", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>What one pass over a <c>.txt</c> file tells: whether it is a book, and where its trimmed text lies.</summary>
+    private readonly record struct TextFileSurvey(bool IsBook, TextShape Shape)
     {
-        string trimmed = text.Trim();
-        if (trimmed.Length == 0) yield break;
-        if (!CutsDocuments)
+        public static TextFileSurvey Of(string file)
         {
-            yield return new SplitText(DocumentSplitRule.SplitOf(ordinal, Fractions), trimmed);
-            yield break;
-        }
-        (string train, string validation, string test) = TextFractionCut.Cut(trimmed, Fractions);
-        foreach ((CorpusSplit split, string part) in new[] { (CorpusSplit.Train, train), (CorpusSplit.Validation, validation), (CorpusSplit.Test, test) })
-        {
-            string kept = part.Trim();
-            if (kept.Length > 0) yield return new SplitText(split, kept);
+            var meter = new TextShape.Meter();
+            bool book = false;
+            foreach (string line in TextFileLines.Read(file))
+            {
+                meter.Add(line);
+                book = book || BookCorpus.IsBook(line);
+            }
+            return new TextFileSurvey(book, meter.Shape);
         }
     }
-
-    private static long CountDocuments(string file) => System.IO.Path.GetExtension(file).ToLowerInvariant() switch
-    {
-        ".txt" => File.ReadLines(file, Encoding.UTF8).Any(BookCorpus.IsBook) ? 0 : 1,
-        ".jsonl" => JsonlTexts.Count(file),
-        _ => ParquetColumns.RowCount(file),
-    };
-
-    private static string ReadText(string file) => File.ReadAllText(file, Encoding.UTF8).Replace("\r\n", "\n");
 }

@@ -9,7 +9,7 @@ namespace Distill.StudentTrainer.Data;
 
 /// <summary>
 /// Token files of corpora, one folder per (corpus files, tokenizer, split fractions): its name is a SHA-256 of each
-/// file's full path, length and last-write time, the tokenizer's fingerprint and the fractions, so a changed file or
+/// file's full path, length and last-write time, the tokenizer's fingerprint, the fractions and the piece size, so a changed file or
 /// tokenizer tokenizes afresh. A folder is written under a temporary name and renamed when complete; folders whose
 /// corpus files are gone are removed when a new one is written.
 /// </summary>
@@ -23,7 +23,7 @@ public static class CorpusTokenCache
     /// <summary>The name of the cache folder of <paramref name="corpus"/> tokenized by <paramref name="tokenizer"/>.</summary>
     public static string Key(CorpusReader corpus, LoadedTokenizer tokenizer)
     {
-        var identity = new StringBuilder($"distill-tokens {TokenFile.Version}\n{tokenizer.Fingerprint}\n");
+        var identity = new StringBuilder($"distill-tokens {TokenFile.Version} pieces {corpus.PieceCharacters}\n{tokenizer.Fingerprint}\n");
         identity.Append(CultureInfo.InvariantCulture, $"{corpus.Fractions.Validation:R} {corpus.Fractions.Test:R}\n");
         foreach (string file in corpus.Files)
         {

@@ -5,8 +5,9 @@ namespace Distill.StudentTrainer.Data;
 
 /// <summary>
 /// Tokenizes a corpus as it streams into one <see cref="TokenFile"/> per split, every document followed by the
-/// separator id. Documents are encoded in parallel a bounded batch at a time and written in corpus order, so the files
-/// are those <see cref="TokenStream.Join"/> would give and memory holds one batch, not the corpus.
+/// separator id. Documents (and the pieces of a long one) are encoded in parallel a bounded batch at a time and written
+/// in corpus order, so the files are those <see cref="TokenStream.Join"/> would give of the documents and memory holds
+/// one batch, not the corpus.
 /// </summary>
 public static class CorpusTokenizer
 {
@@ -53,7 +54,7 @@ public static class CorpusTokenizer
         {
             TokenFileWriter writer = writers[batch[i].Split];
             writer.Write(encoded[i]);
-            writer.Write(separator);
+            if (batch[i].EndsDocument) writer.Write(separator);
         }
     }
 }

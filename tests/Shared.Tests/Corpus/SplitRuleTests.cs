@@ -55,18 +55,6 @@ public sealed class SplitRuleTests : IDisposable
     }
 
     [Fact]
-    public void A_cut_falls_on_the_line_end_at_or_after_the_fraction_and_loses_nothing()
-    {
-        string text = "short\na much longer second line\nthird\nfourth line\n";
-        (string train, string validation, string test) = TextFractionCut.Cut(text, new SplitFractions(0.25, 0.25));
-
-        Assert.Equal(text, train + validation + test);
-        Assert.Equal("short\na much longer second line\n", train);
-        Assert.Equal("third\n", validation);
-        Assert.Equal("fourth line\n", test);
-    }
-
-    [Fact]
     public void The_document_rule_is_used_from_the_first_count_that_fills_every_split()
     {
         int needed = Enumerable.Range(1, 100).First(n => DocumentSplitRule.FillsEverySplit(n, SplitFractions.Default));

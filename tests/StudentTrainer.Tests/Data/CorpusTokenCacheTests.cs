@@ -43,6 +43,25 @@ public sealed class CorpusTokenCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_document_tokenised_in_pieces_gives_the_ids_of_the_whole_and_one_separator()
+    {
+        string folder = Path.Combine(_root, "long");
+        Directory.CreateDirectory(folder);
+        File.WriteAllLines(Path.Combine(folder, "one.txt"), Enumerable.Range(0, 400).Select(i => i % 9 == 0 ? "" : $"Line {i} of one long file, with  spaces\tand tabs."));
+        CorpusReader whole = CorpusReader.Open(folder, SplitFractions.Default);
+        CorpusReader pieces = CorpusReader.Open(folder, SplitFractions.Default, pieceCharacters: 100);
+        Assert.True(pieces.Read().Count() > 100);
+
+        var (train, validation, test) = CorpusTokenCache.Load(pieces, Tokenizer, Tokenizer.EosId!.Value, Cache);
+
+        foreach ((CorpusSplit split, TokenStream stream) in new[] { (CorpusSplit.Train, train), (CorpusSplit.Validation, validation), (CorpusSplit.Test, test) })
+        {
+            TokenStream expected = TokenStream.Join(whole.Texts(split).Select(Tokenizer.Encode), Tokenizer.EosId!.Value);
+            Assert.Equal(expected.Read(0, expected.Count), stream.Read(0, stream.Count));
+        }
+    }
+
+    [Fact]
     public void A_second_load_reads_the_cache_and_a_changed_file_tokenizes_afresh()
     {
         string data = Corpus("reused", 40);
