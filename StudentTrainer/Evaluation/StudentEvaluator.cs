@@ -91,10 +91,23 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
             .ToArray();
     }
 
+    /// <summary>The generate request whose answers are the teacher's greedy continuations of the prompts.</summary>
+    public static GenerateRequest ContinuationRequest(EvaluationSet set) =>
+        new(set.Prompts, set.ContinuationLength, ContinuationText.GreedyTeacherTemperature, 1f, Seed: 0, StopAtEos: true);
+
+    /// <summary>The top-k requests (τ = 1) of the windows, <paramref name="batchSize"/> windows each, in the order they are asked.</summary>
+    public static IEnumerable<TopKRequest> WindowRequests(EvaluationSet set, int k, int batchSize)
+    {
+        for (int first = 0; first < set.WindowStarts.Length; first += batchSize)
+            yield return new TopKRequest(set.WindowInputs(first, batchSize), k, 1f);
+    }
+
+    /// <summary>The k the windows are asked at: <paramref name="teacherTopK"/>, or the whole vocabulary when smaller.</summary>
+    public static int WindowTopK(int teacherTopK, int vocabSize) => Math.Min(teacherTopK, vocabSize);
+
     private string[] TeacherContinuations()
     {
-        var request = new GenerateRequest(set.Prompts, set.ContinuationLength, ContinuationText.GreedyTeacherTemperature, 1f, Seed: 0, StopAtEos: true);
-        GenerateResponse response = teacher!.GenerateAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        GenerateResponse response = teacher!.GenerateAsync(ContinuationRequest(set), CancellationToken.None).GetAwaiter().GetResult();
         return response.Completions.Select(c => Decode(c.Tokens)).ToArray();
     }
 
@@ -103,10 +116,8 @@ public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenize
     private void EnsureTeacherWindows()
     {
         if (teacher is null || _teacherWindows.Count > 0) return;
-        int k = Math.Min(teacherTopK, teacher.Model.VocabSize);
-        for (int first = 0; first < set.WindowStarts.Length; first += batchSize)
+        foreach (TopKRequest request in WindowRequests(set, WindowTopK(teacherTopK, teacher.Model.VocabSize), batchSize))
         {
-            var request = new TopKRequest(set.WindowInputs(first, batchSize), k, 1f);
             TopKResult answer = teacher.TopKAsync(request, CancellationToken.None).GetAwaiter().GetResult();
             _teacherWindows.Add(TeacherTargets.From(answer, set.WindowLength));
         }
