@@ -62,13 +62,13 @@ public static class TrainCommand
         Option<int?> evalPairs = new("--eval-pairs") { Description = "With --tasks: evaluate on the first N pairs of the task folder's test.jsonl (default: all)" };
         Option<int> rougePairs = new("--rouge-pairs") { Description = "With --tasks: the first N held-out pairs are continued greedily for ROUGE-L", DefaultValueFactory = _ => heldOutDefaults.RougePairs };
         Option<double> clip = new("--clip") { Description = "Global gradient-norm clip", DefaultValueFactory = _ => defaults.GradientClip };
-        Option<string?> divergence = new("--divergence") { Description = "fkl, rkl, js, tvd, skl, srkl or akl (DESIGN.md defines each over the teacher's top-k + tail). Default fkl; for --mode distillm srkl with --alpha 0.1, the best of the DistiLLM paper" };
+        Option<string?> divergence = new("--divergence") { Description = "fkl, rkl, js, tvd, skl, srkl or akl (docs/losses.md defines each over the teacher's top-k + tail). Default fkl; for --mode distillm srkl with --alpha 0.1, the best of the DistiLLM paper" };
         Option<double> lambda = new("--lambda") { Description = "λ in (1 − λ)·CE + λ·divergence; 0 = cross-entropy only", DefaultValueFactory = _ => defaults.Lambda };
         Option<int> topK = new("--k") { Description = "Teacher top-k ids per position", DefaultValueFactory = _ => defaults.TopK };
         Option<double> temperature = new("--temperature") { Description = "τ of teacher and student distributions", DefaultValueFactory = _ => defaults.Temperature };
-        Option<double> alpha = new("--alpha") { Description = "Skew α of skl / srkl", DefaultValueFactory = _ => defaults.Alpha };
-        Option<double> beta = new("--beta") { Description = "β of js", DefaultValueFactory = _ => defaults.Beta };
-        Option<double> mu = new("--mu") { Description = "μ of akl's head/tail split", DefaultValueFactory = _ => defaults.Mu };
+        Option<double> alpha = new("--alpha") { Description = "Skew α of skl / srkl, in [0, 1)", DefaultValueFactory = _ => defaults.Alpha };
+        Option<double> beta = new("--beta") { Description = "β of js (the teacher's weight in the mixture), in (0, 1)", DefaultValueFactory = _ => defaults.Beta };
+        Option<double> mu = new("--mu") { Description = "μ of akl's head/tail split, in [0, 1]", DefaultValueFactory = _ => defaults.Mu };
         Option<int> prefetch = new("--prefetch") { Description = "Batches whose teacher answers are requested ahead", DefaultValueFactory = _ => defaults.PrefetchDepth };
         Option<int> evalInterval = new("--eval-interval") { Description = "Evaluate every N steps (and before and after training)", DefaultValueFactory = _ => defaults.EvalInterval };
         Option<int> checkpointInterval = new("--checkpoint-interval") { Description = "Checkpoint every N steps (and at the end, and on Ctrl-C)", DefaultValueFactory = _ => defaults.CheckpointInterval };

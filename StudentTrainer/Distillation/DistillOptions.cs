@@ -88,9 +88,7 @@ public sealed record DistillOptions
         if (!(Lambda is >= 0 and <= 1)) throw new ArgumentException($"--lambda must be in [0, 1], got {Lambda}");
         if (TopK < 1 || TopK > Student.VocabSize) throw new ArgumentException($"--k must be in [1, {Student.VocabSize}], got {TopK}");
         if (!(Temperature >= 1e-4) || double.IsInfinity(Temperature)) throw new ArgumentException($"--temperature must be finite and ≥ 1e-4, got {Temperature}");
-        if (!(Alpha is >= 0 and < 1)) throw new ArgumentException($"--alpha must be in [0, 1), got {Alpha}");
-        if (!(Beta is > 0 and < 1)) throw new ArgumentException($"--beta must be in (0, 1), got {Beta}");
-        if (!(Mu is > 0 and <= 1)) throw new ArgumentException($"--mu must be in (0, 1], got {Mu}");
+        DivergenceOptions.Validate();
         if (PrefetchDepth < 0) throw new ArgumentException($"--prefetch must be ≥ 0, got {PrefetchDepth}");
         if (EvalInterval < 1) throw new ArgumentException($"--eval-interval must be ≥ 1, got {EvalInterval}");
         if (CheckpointInterval < 1) throw new ArgumentException($"--checkpoint-interval must be ≥ 1, got {CheckpointInterval}");

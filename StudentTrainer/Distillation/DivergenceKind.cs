@@ -1,7 +1,7 @@
 namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>
-/// The distillation divergences of DESIGN.md. Each compares the teacher P and the student Q over k+1 outcomes:
+/// The distillation divergences of docs/losses.md. Each compares the teacher P and the student Q over k+1 outcomes:
 /// the teacher's top-k ids and one tail bucket holding every other token.
 /// </summary>
 public enum DivergenceKind

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>
-/// The sparse distillation divergences of DESIGN.md between the teacher's top-k signal and the student.
+/// The sparse distillation divergences of docs/losses.md between the teacher's top-k signal and the student.
 /// The student distribution is log q = log_softmax(studentLogits / τ) over the full vocabulary (the teacher's
 /// log-probs already come at τ). Both are reduced to k+1 outcomes, the k teacher ids and a tail bucket:
 /// P = (p_K, 1 − Σ p_K) and Q = (q_K, mass of q outside K); with k = V every divergence is its dense definition.
@@ -46,7 +46,7 @@ public static class Divergences
     {
         var outcomes = TopKOutcomes.Build(studentLogits, teacherIds, teacherLogProbs, options.Temperature);
         Tensor logP = outcomes.LogP, logQ = outcomes.LogQ;                                   // (B, T, n)
-        Tensor values = kind switch
+        return kind switch
         {
             DivergenceKind.Fkl => LogSpace.Kl(logP, logQ),
             DivergenceKind.Rkl => ReverseKl(logP, logQ),
@@ -58,9 +58,6 @@ public static class Divergences
                                                          LogSpace.Kl(logP, logQ), ReverseKl(logP, logQ)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a divergence kind"),
         };
-        // skl at α = 1 and js at β = 1 are 0 whatever the student; they stay on its graph so that backward() works.
-        if (values.requires_grad || !logQ.requires_grad) return values;
-        return values.add(logQ.exp().sum(-1).mul(Scalars.Of(0.0)), Scalars.One);
     }
 
     private static Tensor ReverseKl(Tensor logP, Tensor logQ) => LogSpace.Kl(logQ, FloorForReverseKl(logP));
@@ -70,10 +67,7 @@ public static class Divergences
 
     private static Tensor JensenShannon(Tensor logP, Tensor logQ, double beta)
     {
-        Tensor logM = LogSpace.Mixture(logP, logQ, beta);
-        // At β = 0 or 1, M is one of the two and the other's weight-0 KL to it may be infinite: 0·∞ must not enter.
-        if (beta == 0) return LogSpace.Kl(logQ, logM);
-        if (beta == 1) return LogSpace.Kl(logP, logM);
+        Tensor logM = LogSpace.Mixture(logP, logQ, beta);                                    // β ∈ (0, 1): M > 0 wherever P or Q is
         Tensor towardsP = LogSpace.Kl(logP, logM).mul(Scalars.Of(beta));
         Tensor towardsQ = LogSpace.Kl(logQ, logM).mul(Scalars.Of(1 - beta));
         return towardsP.add(towardsQ, Scalars.One);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Distillation;
 
 /// <summary>
-/// Teacher P and student Q over the k+1 outcomes of DESIGN.md: the k teacher ids, then one tail bucket holding
+/// Teacher P and student Q over the k+1 outcomes of docs/losses.md: the k teacher ids, then one tail bucket holding
 /// every other token. With k = V there is no other token and no tail bucket, so n = k; otherwise n = k + 1.
 /// </summary>
 /// <param name="LogP">(B, T, n) teacher log-probs in the student's dtype, no gradient; may hold −∞.</param>

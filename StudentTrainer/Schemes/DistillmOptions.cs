@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Distill.StudentTrainer.Schemes;
 
-/// <summary>DistiLLM's adaptive student-generated outputs; defaults from jongwooko/distillm (PAPERS.md).</summary>
+/// <summary>DistiLLM's adaptive student-generated outputs; defaults from jongwooko/distillm (docs/papers.md).</summary>
 /// <param name="InitThreshold">τ at the start (<c>--init-threshold</c> 0.0).</param>
 /// <param name="LossEpsilon">ε: τ rises when the validation loss is at least this much above the reference (<c>--loss-eps</c> 0.1).</param>
 /// <param name="ThresholdStep">How much τ rises each time (0.1 in DistiLLM's training loop).</param>

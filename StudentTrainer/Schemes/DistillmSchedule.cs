@@ -1,7 +1,7 @@
 namespace Distill.StudentTrainer.Schemes;
 
 /// <summary>
-/// DistiLLM's adaptive choice of training data (PAPERS.md). The threshold τ is the probability of training on student
+/// DistiLLM's adaptive choice of training data (docs/papers.md). The threshold τ is the probability of training on student
 /// samples, fresh or replayed. It starts at <see cref="DistillmOptions.InitThreshold"/>; the first validation loss
 /// observed (the one before training) becomes the reference, and whenever a later one is at least ε above the
 /// reference, τ rises by a step (capped) and that loss becomes the reference. A loss that does not rise that far

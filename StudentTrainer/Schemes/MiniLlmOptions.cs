@@ -1,7 +1,7 @@
 namespace Distill.StudentTrainer.Schemes;
 
 /// <summary>
-/// MiniLLM's policy-gradient distillation. Defaults from PAPERS.md, read from microsoft/LMOps <c>minillm/arguments.py</c>
+/// MiniLLM's policy-gradient distillation. Defaults from docs/papers.md, read from microsoft/LMOps <c>minillm/arguments.py</c>
 /// and the paper's training scripts (which switch on the three stabilisers).
 /// </summary>
 public sealed record MiniLlmOptions
@@ -34,7 +34,7 @@ public sealed record MiniLlmOptions
     public bool ReturnsIncludeCurrentReward { get; init; }
 
     /// <summary>
-    /// Whiten the returns over the batch's response tokens before the PPO loss (LMOps's code does; PAPERS.md is silent).
+    /// Whiten the returns over the batch's response tokens before the PPO loss (LMOps's code does; the paper does not say).
     /// </summary>
     public bool WhitenAdvantages { get; init; } = true;
 

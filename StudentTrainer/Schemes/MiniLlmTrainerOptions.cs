@@ -6,7 +6,7 @@ namespace Distill.StudentTrainer.Schemes;
 /// <summary>
 /// Everything that decides a MiniLLM run (<see cref="MiniLlmTrainer"/>). A step is one rollout of
 /// <see cref="BatchSize"/> prompts followed by <see cref="PpoEpochs"/> optimiser updates over it, each with one batch of
-/// corpus windows for the language-modelling loss. Sources of the defaults: PAPERS.md (microsoft/LMOps <c>minillm/</c>).
+/// corpus windows for the language-modelling loss. Sources of the defaults: docs/papers.md (microsoft/LMOps <c>minillm/</c>).
 /// </summary>
 public sealed record MiniLlmTrainerOptions
 {

@@ -35,7 +35,7 @@ public sealed record PairBatchReport(int Step, int MicroBatch, BatchSource Sourc
                                      double? Threshold, int? ReplayBufferCount);
 
 /// <summary>
-/// Distils on prompt → response pairs, with the loss on the response tokens only, in the modes of DESIGN.md: offpolicy
+/// Distils on prompt → response pairs, with the loss on the response tokens only, in the modes of docs/papers.md: offpolicy
 /// (gold responses), seqkd (the teacher's responses, generated once before training and kept in the run folder),
 /// onpolicy (GKD: per batch, student samples with probability λ, else gold) and distillm (DistiLLM's adaptive
 /// schedule: student samples pushed into a replay buffer, replays from it, or gold). The objective is the corpus

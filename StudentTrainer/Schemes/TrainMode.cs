@@ -2,7 +2,7 @@ using Distill.StudentTrainer.Training;
 
 namespace Distill.StudentTrainer.Schemes;
 
-/// <summary>Where a run's training sequences come from (DESIGN.md, "Where the training sequences come from").</summary>
+/// <summary>Where a run's training sequences come from (docs/papers.md, "Where the training sequences come from").</summary>
 public enum TrainMode
 {
     /// <summary>The dataset's gold responses (word-level KD).</summary>

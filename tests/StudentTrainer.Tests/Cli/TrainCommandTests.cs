@@ -78,14 +78,19 @@ public sealed class TrainCommandTests(TrainCommandFixture fixture) : IClassFixtu
     }
 
     [Theory]
-    [InlineData("--divergence", "kl2")]
-    [InlineData("--lambda", "1.5")]
-    [InlineData("--k", "0")]
-    [InlineData("--teacher", "not a url")]
-    [InlineData("--seq-len", "100")]
-    public void Bad_option_values_are_one_line_errors(string option, string value)
+    [InlineData("--divergence", "kl2", "unknown divergence 'kl2'")]
+    [InlineData("--lambda", "1.5", "--lambda must be in [0, 1]")]
+    [InlineData("--k", "0", "--k must be in [1, ")]
+    [InlineData("--teacher", "not a url", "--teacher 'not a url' is not an http(s) URL")]
+    [InlineData("--seq-len", "100", "--seq-len must be in [2, 32]")]
+    [InlineData("--alpha", "1", "α of skl and srkl must be in [0, 1), got 1")]
+    [InlineData("--beta", "0", "β of js must be in (0, 1), got 0")]
+    [InlineData("--beta", "1", "β of js must be in (0, 1), got 1")]
+    [InlineData("--mu", "1.5", "μ of akl must be in [0, 1], got 1.5")]
+    public void Bad_option_values_are_one_line_errors_naming_the_valid_range(string option, string value, string message)
     {
-        TrainerProcess.AssertOneLineError(TrainerProcess.Run(fixture.TrainArguments(NewRun("bad"), option, value)));
+        string line = TrainerProcess.AssertOneLineError(TrainerProcess.Run(fixture.TrainArguments(NewRun("bad"), option, value)));
+        Assert.Contains(message, line);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Distill.StudentTrainer.Distillation;
 namespace Distill.StudentTrainer.Tests.Distillation;
 
 /// <summary>
-/// The divergences of DESIGN.md written plainly over probability arrays in double, independent of the
+/// The divergences of docs/losses.md written plainly over probability arrays in double, independent of the
 /// implementation: dense over the full vocabulary, or over the k+1 outcomes (top-k ids, then the tail bucket).
 /// </summary>
 internal static class DivergenceReference

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Distill.StudentTrainer.Tests.Distillation;
 
 /// <summary>
-/// Over random inputs (teachers with zeros, peaked students, α, β, μ at 0 and 1 now and then) every divergence and its
+/// Over random inputs (teachers with zeros, peaked students, α, β, μ at the edges of their ranges now and then) every divergence and its
 /// gradient is finite, every divergence ≥ 0, TVD ≤ 1 and JS(β) ≤ the entropy of (β, 1−β).
 /// </summary>
 public class NonNegativityTests
@@ -20,7 +20,8 @@ public class NonNegativityTests
             int vocab = random.Next(2, 31), k = random.Next(1, vocab + 1);
             var data = RandomCase(random, vocab, k, scales[random.Next(scales.Length)], scales[random.Next(scales.Length)]);
             var options = new DivergenceOptions(
-                Temperature: 0.3 + 2.7 * random.NextDouble(), Alpha: UnitOrEnd(random), Beta: UnitOrEnd(random), Mu: UnitOrEnd(random));
+                Temperature: 0.3 + 2.7 * random.NextDouble(), Alpha: InRangeOrAtEdge(random, 0, 1 - 1e-6), Beta: InRangeOrAtEdge(random, 1e-6, 1 - 1e-6),
+                Mu: InRangeOrAtEdge(random, 0, 1));
             double jsBound = -XLogX(options.Beta) - XLogX(1 - options.Beta);
             foreach (ScalarType dtype in new[] { ScalarType.Float64, ScalarType.Float32 })
             {
@@ -56,7 +57,8 @@ public class NonNegativityTests
         return TopKCase.FromTeacher(2, 2, k, teacher, TopKCase.Normals(random, 4 * vocab, studentScale), [true, true, true, true]);
     }
 
-    private static double UnitOrEnd(Random random) => random.Next(6) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() };
+    private static double InRangeOrAtEdge(Random random, double low, double high) =>
+        random.Next(6) switch { 0 => low, 1 => high, _ => low + (high - low) * random.NextDouble() };
 
     private static double XLogX(double x) => x == 0 ? 0 : x * Math.Log(x);
 }
