@@ -8,6 +8,7 @@ var root = new RootCommand("Distill StudentTrainer: train, distil, generate with
 root.Subcommands.Add(TrainTokenizerCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(PrecomputeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());

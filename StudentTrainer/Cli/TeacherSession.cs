@@ -1,4 +1,5 @@
 using Distill.StudentTrainer.Teacher;
+using Distill.StudentTrainer.TeacherCache;
 
 namespace Distill.StudentTrainer.Cli;
 
@@ -53,6 +54,26 @@ public sealed class TeacherSession : IAsyncDisposable
             if (server is not null) await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The teacher of a precomputed cache: no server, only the answers the cache holds (a corpus run's).</summary>
+    public static TeacherSession FromCache(string folder, StudentVocabulary expected, int contextNeeded, bool onPairs)
+    {
+        if (onPairs) throw new ArgumentException("--teacher-cache holds the answers of a corpus run (no --tasks); runs on prompt → response pairs ask a live teacher");
+        var teacher = new CachedTeacher(TeacherCacheReader.Open(folder));
+        try
+        {
+            TeacherConnector.Check(new Uri(Path.GetFullPath(folder)), teacher.Model, expected, contextNeeded);
+        }
+        catch
+        {
+            teacher.Dispose();
+            throw;
+        }
+        TeacherCacheManifest cache = teacher.Manifest;
+        Console.WriteLine($"teacher: {teacher.Model.Name} version {teacher.Model.Version} from the cache {folder} ({cache.Sequences:N0} sequences, "
+                          + $"k = {cache.K}, τ = {cache.Temperature}, {cache.Precision.ToString().ToLowerInvariant()} log-probs, {cache.BytesPerPosition:F1} bytes per position)");
+        return new TeacherSession(teacher, [], null);
     }
 
     private static Uri ParseUrl(string url) =>

@@ -12,7 +12,13 @@ namespace Distill.StudentTrainer.Cli;
 /// </summary>
 public static class TrainCommand
 {
-    public static Command Create()
+    public static Command Create() => Build("train",
+        "Distil a student from a served teacher (on corpus windows, or on prompt → response pairs with --tasks / --mode), evaluate it beside a cross-entropy baseline, export it",
+        [], (job, _, cancellation) => TrainJob.RunAsync(job, cancellation));
+
+    /// <summary>A command taking every option of <c>train</c> (and <paramref name="extra"/> ones) that runs <paramref name="run"/> on the job they describe.</summary>
+    public static Command Build(string name, string description, IEnumerable<Option> extra,
+        Func<TrainJobSettings, ParseResult, CancellationToken, Task<int>> run)
     {
         var defaults = new DistillOptions { Student = Gpt2Config.Student };
         var pairDefaults = new PairDistillOptions { Distill = defaults };
@@ -79,14 +85,15 @@ public static class TrainCommand
         Option<int> threads = CliOptions.Threads();
         Option<int> seed = CliOptions.Seed();
 
-        var command = new Command("train", "Distil a student from a served teacher (on corpus windows, or on prompt → response pairs with --tasks / --mode), evaluate it beside a cross-entropy baseline, export it");
+        Option<string?> teacherCache = new("--teacher-cache") { Description = "Folder of the teacher's answers precomputed for this run (precompute writes it): train reads them instead of asking a server" };
+        var command = new Command(name, description);
         foreach (Option option in new Option[]
                  {
                      mode, tasks, student, init, tokenizer, output, resume, steps, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
                      alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, ppoEpochs, teacherMix, lmCoefficient,
-                     prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, device, threads, seed,
-                 }.Concat(corpus.All).Concat(teacher.All))
+                     prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, device, threads, seed, teacherCache,
+                 }.Concat(corpus.All).Concat(teacher.All).Concat(extra))
             command.Options.Add(option);
         command.SetAction(async (result, cancellation) =>
         {
@@ -124,6 +131,7 @@ public static class TrainCommand
                 TeacherModel = result.GetValue(teacher.Model),
                 ModelsFolder = result.GetValue(teacher.ModelsFolder)!,
                 TeacherThreads = result.GetValue(teacher.Threads),
+                TeacherCache = result.GetValue(teacherCache),
                 Client = teacher.Client(result),
                 Student = result.GetValue(student),
                 InitialWeights = result.GetValue(init),
@@ -172,7 +180,7 @@ public static class TrainCommand
                     },
                 },
             };
-            return await TrainJob.RunAsync(job, cancellation);
+            return await run(job, result, cancellation);
         });
         return command;
     }

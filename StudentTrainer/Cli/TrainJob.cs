@@ -8,6 +8,7 @@ using Distill.StudentTrainer.Export;
 using Distill.StudentTrainer.Model;
 using Distill.StudentTrainer.Schemes;
 using Distill.StudentTrainer.Teacher;
+using Distill.StudentTrainer.TeacherCache;
 using Distill.StudentTrainer.Training;
 using static TorchSharp.torch;
 
@@ -84,15 +85,20 @@ public static class TrainJob
         }
 
         int contextNeeded = tasks is null ? options.SequenceLength : Math.Max(tasks.LongestSequence, PairEvaluator.TeacherContextNeeded(heldOut!));
-        await using TeacherSession session = await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel,
-            settings.ModelsFolder, settings.TeacherThreads, runFolder, new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize),
-            contextNeeded, settings.Client, stop.Token);
+        var vocabulary = new StudentVocabulary(tokenizer.Fingerprint, studentConfig.VocabSize);
+        await using TeacherSession session = settings.TeacherCache is { } cacheFolder
+            ? TeacherSession.FromCache(cacheFolder, vocabulary, contextNeeded, settings.OnPairs)
+            : await TeacherSession.OpenAsync(settings.TeacherUrls, settings.TeacherModel, settings.ModelsFolder, settings.TeacherThreads, runFolder,
+                vocabulary, contextNeeded, settings.Client, stop.Token);
         ITeacher teacher = session.Teacher;
 
         // One evaluator for the distilled run and the baseline: the teacher's answers are fetched once.
-        (IStudentEvaluator evaluator, string evaluatedOn) = heldOut is null
-            ? CorpusEvaluator(settings, validation, options.SequenceLength, studentConfig, tokenizer, device, teacher)
-            : HeldOutEvaluator(settings, heldOut, heldOutFile!, tokenizer, device, teacher);
+        EvaluationSet? corpusEvaluation = heldOut is null ? CorpusEvaluationSet(settings, validation, options, teacher.Model) : null;
+        (IStudentEvaluator evaluator, string evaluatedOn) = corpusEvaluation is not null
+            ? CorpusEvaluator(settings, corpusEvaluation, tokenizer, device, teacher)
+            : HeldOutEvaluator(settings, heldOut!, heldOutFile!, tokenizer, device, teacher);
+        if (teacher is CachedTeacher cached) cached.Check(new TeacherCacheRun(train, options, corpusEvaluation, options.BatchSize,
+            StudentEvaluator.WindowTopK(StudentEvaluator.DefaultTeacherTopK, teacher.Model.VocabSize)));
         using var ownedEvaluator = (IDisposable)evaluator;
 
         var job = new JobParts(settings, device, evaluator, stop.Token);
@@ -151,11 +157,14 @@ public static class TrainJob
     /// <summary>What every training of a job shares.</summary>
     private sealed record JobParts(TrainJobSettings Settings, Device Device, IStudentEvaluator Evaluator, CancellationToken Stop);
 
-    /// <summary>The evaluator of a corpus run: validation text of the sequence length, and what it measures on.</summary>
-    private static (IStudentEvaluator, string) CorpusEvaluator(TrainJobSettings settings, TokenStream validation, int sequenceLength,
-        ModelConfig student, LoadedTokenizer tokenizer, Device device, ITeacher teacher)
+    /// <summary>The evaluation set of a corpus run: windows of the sequence length and prompts of the validation split.</summary>
+    public static EvaluationSet CorpusEvaluationSet(TrainJobSettings settings, TokenStream validation, DistillOptions options, Shared.Wire.ModelInfo teacher) =>
+        settings.EvaluationSet(validation, options.SequenceLength, Math.Min(options.Student.ContextLength, teacher.ContextLength));
+
+    /// <summary>The evaluator of a corpus run, and what it measures on.</summary>
+    private static (IStudentEvaluator, string) CorpusEvaluator(TrainJobSettings settings, EvaluationSet set, LoadedTokenizer tokenizer, Device device,
+        ITeacher teacher)
     {
-        EvaluationSet set = settings.EvaluationSet(validation, sequenceLength, Math.Min(student.ContextLength, teacher.Model.ContextLength));
         return (new StudentEvaluator(set, tokenizer, device, teacher, settings.Options.BatchSize),
             $"the validation split of {settings.DataFolder}: perplexity on all of it; KL, agreement and ECE on {set.WindowStarts.Length} "
             + $"windows of {set.WindowLength} tokens; ROUGE-L on {set.Prompts.Length} prompts");
@@ -245,6 +254,7 @@ public static class TrainJob
         {
             RunFolder = folder, Resume = folder, TeacherUrls = requested.TeacherUrls, ModelsFolder = requested.ModelsFolder, Client = requested.Client,
             TeacherThreads = requested.TeacherThreads, Device = requested.Device, Threads = requested.Threads,
+            TeacherCache = requested.TeacherCache ?? saved.TeacherCache,
         };
     }
 

@@ -14,6 +14,9 @@ public sealed record TrainJobSettings
     /// <summary>ONNX Runtime threads of an auto-started TeacherServer: one, so that it and the trainer do not oversubscribe the cores.</summary>
     public int TeacherThreads { get; init; } = 1;
 
+    /// <summary><c>--teacher-cache</c>: a folder of precomputed teacher answers the run reads instead of asking a server.</summary>
+    public string? TeacherCache { get; init; }
+
     /// <summary>How the teacher client talks to the servers (not saved: it may change between sessions).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public Teacher.TeacherClientOptions Client { get; init; } = new();
     /// <summary><c>--student</c>: a preset, a configuration file or a model folder; null: the model of <see cref="InitialWeights"/>, else <see cref="StudentChoice.DefaultStudent"/>.</summary>

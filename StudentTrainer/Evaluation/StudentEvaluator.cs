@@ -16,8 +16,11 @@ namespace Distill.StudentTrainer.Evaluation;
 /// fetched once and reused by every evaluation (the teacher is frozen).
 /// </summary>
 public sealed class StudentEvaluator(EvaluationSet set, LoadedTokenizer tokenizer, Device device, ITeacher? teacher,
-                                     int batchSize = 16, int teacherTopK = 256) : IStudentEvaluator, IDisposable
+                                     int batchSize = 16, int teacherTopK = StudentEvaluator.DefaultTeacherTopK) : IStudentEvaluator, IDisposable
 {
+    /// <summary>The k the teacher is asked at on the evaluation windows, unless told otherwise.</summary>
+    public const int DefaultTeacherTopK = 256;
+
     private readonly List<TeacherTargets> _teacherWindows = [];
     private string[]? _teacherContinuations;
 

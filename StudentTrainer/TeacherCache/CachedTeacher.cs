@@ -11,6 +11,16 @@ public sealed class CachedTeacher(TeacherCacheReader cache) : ITeacher, IDisposa
 {
     public ModelInfo Model => cache.Manifest.Teacher;
 
+    public TeacherCacheManifest Manifest => cache.Manifest;
+
+    /// <exception cref="InvalidOperationException">The cache was computed for another run; the message says how it differs.</exception>
+    public void Check(TeacherCacheRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Mismatch(cache.Manifest) is { } reason)
+            throw new InvalidOperationException($"the teacher cache '{cache.Folder}' does not fit this run: {reason}");
+    }
+
     public Task<TopKResult> TopKAsync(TopKRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
