@@ -37,7 +37,7 @@ public sealed class PerSequenceStartsTests(ExportedModels exported) : IClassFixt
 
         Assert.Equal(starts, binary.Starts!);
         Assert.Equal(starts, json.Starts!);
-        AssertSlices(whole, binary, sequences, starts);
+        AnswerSlices.AssertEqual(whole, binary, sequences, starts, Tolerance);
         for (var s = 0; s < sequences.Length; s++)
         {
             Assert.Equal(binary.Sequences[s].Ids, json.Sequences[s].Ids.SelectMany(i => i));
@@ -63,7 +63,7 @@ public sealed class PerSequenceStartsTests(ExportedModels exported) : IClassFixt
             var before = hitPositions.Value;
             var (sequences, starts, answer) = await Ask(host, model, rows);
             Assert.Equal(starts.Sum(), hitPositions.Value - before);              // every row found all it had before
-            AssertSlices(await TopKCalls.BinaryAsync(host.Client, model, new TopKRequest(sequences, K)), answer, sequences, starts);
+            AnswerSlices.AssertEqual(await TopKCalls.BinaryAsync(host.Client, model, new TopKRequest(sequences, K)), answer, sequences, starts, Tolerance);
         }
 
         static async Task<(int[][], int[], TopKResult)> Ask(TeacherHost host, string model, List<int>[] rows)
@@ -107,33 +107,5 @@ public sealed class PerSequenceStartsTests(ExportedModels exported) : IClassFixt
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = System.Text.Json.JsonDocument.Parse(body);
         Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString());
-    }
-
-    private static void AssertSlices(TopKResult whole, TopKResult part, int[][] sequences, int[] starts)
-    {
-        Assert.Equal(whole.Version, part.Version);
-        for (var s = 0; s < sequences.Length; s++)
-        {
-            var full = whole.Sequences[s];
-            var slice = part.Sequences[s];
-            Assert.Equal(sequences[s].Length - starts[s], slice.Length);
-            for (var i = 0; i < slice.Length; i++)
-            {
-                var t = starts[s] + i;
-                Assert.Equal(full.IdsAt(t).ToArray(), slice.IdsAt(i).ToArray());
-                for (var j = 0; j < K; j++)
-                {
-                    Assert.Equal(full.LogprobsAt(t)[j], slice.LogprobsAt(i)[j], Tolerance);
-                }
-                if (t + 1 < sequences[s].Length)
-                {
-                    Assert.Equal(full.NextTokenLogprobs[t], slice.NextTokenLogprobs[i], Tolerance);
-                }
-                else
-                {
-                    Assert.True(float.IsNaN(slice.NextTokenLogprobs[i]));
-                }
-            }
-        }
     }
 }
