@@ -117,20 +117,33 @@ public sealed class DynamicBatcher
     /// </summary>
     private void FailPending(List<PendingRow> pending, Exception e)
     {
-        logger.LogError(e, "The batcher of {Model} failed between runs; {Rows} waiting rows fail with it", modelName, pending.Count);
-        Dequeued(pending.Count);
-        foreach (var waiting in pending)
-        {
-            waiting.Row.Completion.TrySetException(e);
-        }
+        Fail(pending.Select(p => p.Row).ToArray(), e);
         pending.Clear();
     }
 
+    private void Fail(IReadOnlyList<RowWork> rows, Exception e)
+    {
+        logger.LogError(e, "The batcher of {Model} failed between runs; {Rows} waiting rows fail with it", modelName, rows.Count);
+        Dequeued(rows.Count);
+        foreach (var row in rows)
+        {
+            row.Completion.TrySetException(e);
+        }
+    }
+
+    /// <summary>Moves the queued rows to <paramref name="pending"/>; a group that cannot be classified fails alone.</summary>
     private void Drain(List<PendingRow> pending)
     {
         while (queue.Reader.TryRead(out var group))
         {
-            pending.AddRange(BatchSelection.Classify(group, group.Select(r => runner.ExpectedWidth(r.Tokens, r.Start)).ToArray()));
+            try
+            {
+                pending.AddRange(BatchSelection.Classify(group, group.Select(r => runner.ExpectedWidth(r.Tokens, r.Start)).ToArray()));
+            }
+            catch (Exception e)
+            {
+                Fail(group, e);
+            }
         }
     }
 
