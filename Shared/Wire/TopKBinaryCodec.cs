@@ -35,7 +35,20 @@ namespace Distill.Shared.Wire;
 ///        at each sequence's last position    .  wP  log p of the next token [P]; NaN at each sequence's last position
 /// </code>
 /// A position costs i·k + w·(k + 1) bytes: 8k + 4 with int32 ids and float32, 4k + 2 with uint16 ids and float16.
-/// Writers use DKQ1 and DKR1 whenever they can, so older readers keep working.
+/// <code>
+/// request, "DKQ3" (each sequence from its own start)   answer, "DKR3" (each sequence from its own start)
+///  0  4  magic "DKQ3"                                    0  4  magic "DKR3"
+///  4  4  int32 k                                         4  1  log-prob width w
+///  8  4  float32 temperature                             5  1  id width i
+/// 12  4  int32 n (sequences)                             6  2  zero
+/// 16 4n  int32 length of each sequence                   8  4  int32 k
+///  . 4n  int32 start of each sequence                   12  4  int32 n (sequences)
+///  . 4P  int32 token ids, back to back                  16 4n  int32 positions answered of each sequence (P = Σ)
+///                                                         . 4n  int32 start of each sequence
+///                                                         .     then as DKR2 from the model name on
+/// </code>
+/// Sequence s's answered position j stands for its position start_s + j. Writers use DKQ1 and DKR1 whenever they can,
+/// DKQ3 and DKR3 only for per-sequence starts, so older readers keep working.
 /// </summary>
 public static class TopKBinaryCodec
 {
@@ -47,14 +60,21 @@ public static class TopKBinaryCodec
 
     public static ReadOnlySpan<byte> ResponseWithStartMagic => "DKR2"u8;
 
+    public static ReadOnlySpan<byte> RequestPerSequenceStartsMagic => "DKQ3"u8;
+
+    public static ReadOnlySpan<byte> ResponsePerSequenceStartsMagic => "DKR3"u8;
+
+    /// <exception cref="ArgumentException">Per-sequence starts with a start ≠ 0, or not one per sequence.</exception>
     public static byte[] EncodeRequest(TopKRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var starts = PerSequenceStarts(request.Starts, request.Start, request.Sequences.Length);
         var tokens = request.Sequences.Sum(s => (long)s.Length);
         var header = request.Start == 0 ? 16 : 20;
-        var buffer = new byte[checked(header + 4L * request.Sequences.Length + 4 * tokens)];
+        var perSequence = starts is null ? 1 : 2;
+        var buffer = new byte[checked(header + 4L * perSequence * request.Sequences.Length + 4 * tokens)];
         var span = buffer.AsSpan();
-        (request.Start == 0 ? RequestMagic : RequestFromStartMagic).CopyTo(span);
+        (starts is not null ? RequestPerSequenceStartsMagic : request.Start == 0 ? RequestMagic : RequestFromStartMagic).CopyTo(span);
         BinaryPrimitives.WriteInt32LittleEndian(span[4..], request.K);
         BinaryPrimitives.WriteSingleLittleEndian(span[8..], request.Temperature);
         if (request.Start != 0)
@@ -68,6 +88,11 @@ public static class TopKBinaryCodec
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], sequence.Length);
             offset += 4;
         }
+        if (starts is not null)
+        {
+            WriteInt32s(span[offset..], starts);
+            offset += 4 * starts.Length;
+        }
         foreach (var sequence in request.Sequences)
         {
             WriteInt32s(span[offset..], sequence);
@@ -76,27 +101,47 @@ public static class TopKBinaryCodec
         return buffer;
     }
 
+    /// <summary>The per-sequence starts to encode (null: none), checked to be one per sequence and alone.</summary>
+    private static int[]? PerSequenceStarts(IReadOnlyList<int>? starts, int start, int sequences)
+    {
+        if (starts is null)
+        {
+            return null;
+        }
+        if (start != 0)
+        {
+            throw new ArgumentException($"Per-sequence starts come with start 0, not {start}.");
+        }
+        if (starts.Count != sequences)
+        {
+            throw new ArgumentException($"{starts.Count} starts for {sequences} sequences.");
+        }
+        return [.. starts];
+    }
+
     /// <exception cref="WireFormatException">The bytes are not a whole, well-formed request.</exception>
     public static TopKRequest DecodeRequest(ReadOnlySpan<byte> bytes)
     {
         var reader = new SpanReader(bytes);
         var magic = reader.Take(4);
         var fromStart = magic.SequenceEqual(RequestFromStartMagic);
-        if (!fromStart && !magic.SequenceEqual(RequestMagic))
+        var perSequence = magic.SequenceEqual(RequestPerSequenceStartsMagic);
+        if (!fromStart && !perSequence && !magic.SequenceEqual(RequestMagic))
         {
-            throw new WireFormatException("The request does not start with the magic \"DKQ1\" or \"DKQ2\".");
+            throw new WireFormatException("The request does not start with the magic \"DKQ1\", \"DKQ2\" or \"DKQ3\".");
         }
         var k = reader.Int32();
         var temperature = reader.Single();
         var start = fromStart ? reader.Int32() : 0;
         var lengths = reader.Lengths(reader.Int32());
+        var starts = perSequence ? reader.Int32s(lengths.Length) : null;
         var sequences = new int[lengths.Length][];
         for (var i = 0; i < lengths.Length; i++)
         {
             sequences[i] = reader.Int32s(lengths[i]);
         }
         reader.ExpectEnd();
-        return new TopKRequest(sequences, k, temperature, start);
+        return new TopKRequest(sequences, k, temperature, start, starts);
     }
 
     public static byte[] EncodeResponse(TopKResult result, LogprobPrecision precision = LogprobPrecision.Float32, IdWidth ids = IdWidth.Int32)
@@ -190,7 +235,7 @@ public static class TopKBinaryCodec
         }
     }
 
-    /// <summary>Everything before the ids: magic, widths, k, n, (start,) lengths, model, version, padding to a multiple of 4.</summary>
+    /// <summary>Everything before the ids: magic, widths, k, n, (start,) lengths, (starts,) model, version, padding to a multiple of 4.</summary>
     private static byte[] ResponseHeader(TopKResult result, LogprobPrecision precision, IdWidth ids)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -203,18 +248,26 @@ public static class TopKBinaryCodec
             throw new ArgumentOutOfRangeException(nameof(ids));
         }
         ArgumentOutOfRangeException.ThrowIfNegative(result.Start);
-        var extended = result.Start != 0 || ids != IdWidth.Int32;
-        var fixedPart = extended ? 20 : 16;
+        var starts = PerSequenceStarts(result.Starts, result.Start, result.Sequences.Count);
+        if (starts?.Any(s => s < 0) == true)
+        {
+            throw new ArgumentOutOfRangeException(nameof(result), "A sequence's start is negative.");
+        }
+        var withStart = starts is null && (result.Start != 0 || ids != IdWidth.Int32);
+        var fixedPart = withStart ? 20 : 16;
         var model = Encoding.UTF8.GetBytes(result.Model);
         var version = Encoding.UTF8.GetBytes(result.Version);
-        var header = fixedPart + 4 * result.Sequences.Count + 4 + model.Length + 4 + version.Length;
+        var header = fixedPart + 4 * result.Sequences.Count * (starts is null ? 1 : 2) + 4 + model.Length + 4 + version.Length;
         var buffer = new byte[header + (4 - header % 4) % 4];
         var span = buffer.AsSpan();
-        (extended ? ResponseWithStartMagic : ResponseMagic).CopyTo(span);
+        (starts is not null ? ResponsePerSequenceStartsMagic : withStart ? ResponseWithStartMagic : ResponseMagic).CopyTo(span);
         span[4] = (byte)precision;
-        if (extended)
+        if (withStart || starts is not null)
         {
             span[5] = (byte)ids;
+        }
+        if (withStart)
+        {
             BinaryPrimitives.WriteInt32LittleEndian(span[16..], result.Start);
         }
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], result.K);
@@ -229,6 +282,11 @@ public static class TopKBinaryCodec
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], sequence.Length);
             offset += 4;
         }
+        if (starts is not null)
+        {
+            WriteInt32s(span[offset..], starts);
+            offset += 4 * starts.Length;
+        }
         offset = WriteString(span, offset, model);
         WriteString(span, offset, version);
         return buffer;
@@ -240,10 +298,12 @@ public static class TopKBinaryCodec
     {
         var reader = new SpanReader(bytes);
         var magic = reader.Take(4);
-        var extended = magic.SequenceEqual(ResponseWithStartMagic);
+        var withStart = magic.SequenceEqual(ResponseWithStartMagic);
+        var perSequence = magic.SequenceEqual(ResponsePerSequenceStartsMagic);
+        var extended = withStart || perSequence;
         if (!extended && !magic.SequenceEqual(ResponseMagic))
         {
-            throw new WireFormatException("The answer does not start with the magic \"DKR1\" or \"DKR2\".");
+            throw new WireFormatException("The answer does not start with the magic \"DKR1\", \"DKR2\" or \"DKR3\".");
         }
         var widths = reader.Take(4);
         var precision = (LogprobPrecision)widths[0];
@@ -262,12 +322,17 @@ public static class TopKBinaryCodec
             throw new WireFormatException($"Negative k {k}.");
         }
         var count = reader.Int32();
-        var start = extended ? reader.Int32() : 0;
+        var start = withStart ? reader.Int32() : 0;
         if (start < 0)
         {
             throw new WireFormatException($"Negative start {start}.");
         }
         var lengths = reader.Lengths(count);
+        var starts = perSequence ? reader.Int32s(count) : null;
+        if (starts?.FirstOrDefault(s => s < 0, 0) is < 0 and var negative)
+        {
+            throw new WireFormatException($"Negative start {negative}.");
+        }
         var model = reader.String();
         var version = reader.String();
         reader.Take((4 - reader.Offset % 4) % 4);
@@ -294,7 +359,7 @@ public static class TopKBinaryCodec
         {
             sequences[i] = new SequenceTopK(lengths[i], k, ids[i], logprobs[i], next[i]);
         }
-        return new TopKResult(model, version, k, sequences, start);
+        return new TopKResult(model, version, k, sequences, start, starts);
     }
 
     /// <summary>Size in bytes of the per-position payload of an answer (ids, log-probs, next-token log-prob).</summary>

@@ -10,8 +10,17 @@ namespace Distill.Shared.Wire;
 /// Only positions from this index on are wanted (0: all); it must be below every sequence's length. The answer then
 /// has length − start positions per sequence; a server with a prefix cache runs only what its cache does not hold.
 /// </param>
+/// <param name="Starts">
+/// Per-sequence starts instead of <paramref name="Start"/> (which must then be 0): sequence i is answered from
+/// Starts[i] on, each below its sequence's length; null when every sequence shares <paramref name="Start"/>.
+/// </param>
 public sealed record TopKRequest(
     [property: JsonPropertyName("sequences")] int[][] Sequences,
     [property: JsonPropertyName("k")] int K,
     [property: JsonPropertyName("temperature")] float Temperature = 1f,
-    [property: JsonPropertyName("start")] int Start = 0);
+    [property: JsonPropertyName("start")] int Start = 0,
+    [property: JsonPropertyName("starts"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int[]? Starts = null)
+{
+    /// <summary>The first answered position of sequence <paramref name="sequence"/>.</summary>
+    public int StartOf(int sequence) => Starts is { } starts ? starts[sequence] : Start;
+}

@@ -3,15 +3,17 @@ using System.Text.Json.Serialization;
 namespace Distill.Shared.Wire;
 
 /// <summary>The JSON shape of a top-k answer (the binary shape is <see cref="TopKBinaryCodec"/>).</summary>
+/// <param name="Starts">Each sequence's first answered position, when the request gave per-sequence starts (then <paramref name="Start"/> is 0).</param>
 public sealed record TopKResponse(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("k")] int K,
     [property: JsonPropertyName("sequences")] IReadOnlyList<TopKSequenceJson> Sequences,
-    [property: JsonPropertyName("start")] int Start = 0)
+    [property: JsonPropertyName("start")] int Start = 0,
+    [property: JsonPropertyName("starts"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int[]? Starts = null)
 {
     public static TopKResponse From(TopKResult result) =>
-        new(result.Model, result.Version, result.K, result.Sequences.Select(TopKSequenceJson.From).ToArray(), result.Start);
+        new(result.Model, result.Version, result.K, result.Sequences.Select(TopKSequenceJson.From).ToArray(), result.Start, result.Starts?.ToArray());
 }
 
 /// <param name="Ids">[T][k] token ids, most probable first.</param>

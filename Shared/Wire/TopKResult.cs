@@ -4,9 +4,14 @@ namespace Distill.Shared.Wire;
 /// <param name="Model">Name of the model folder that answered.</param>
 /// <param name="Version">Content hash of the model version that produced every number here.</param>
 /// <param name="Start">Position of each sequence's first answered position (the request's start; 0 for all positions).</param>
-public sealed record TopKResult(string Model, string Version, int K, IReadOnlyList<SequenceTopK> Sequences, int Start = 0)
+/// <param name="Starts">Per-sequence first answered positions (a request with per-sequence starts); null when all share <paramref name="Start"/>.</param>
+public sealed record TopKResult(string Model, string Version, int K, IReadOnlyList<SequenceTopK> Sequences, int Start = 0,
+    IReadOnlyList<int>? Starts = null)
 {
     public int Positions => Sequences.Sum(s => s.Length);
+
+    /// <summary>The sequence position that answered position 0 of sequence <paramref name="sequence"/> stands for.</summary>
+    public int StartOf(int sequence) => Starts is { } starts ? starts[sequence] : Start;
 }
 
 /// <summary>The top-k of one sequence of <see cref="Length"/> positions.</summary>

@@ -11,7 +11,7 @@ namespace Distill.StudentTrainer.Schemes;
 /// <param name="AsideSeconds">Time this session spent evaluating and writing checkpoints.</param>
 /// <param name="TokensPerSecond">Response tokens per second of training time, this session.</param>
 /// <param name="TeacherWaitShare">Share of the training time (all sessions) spent blocked on teacher answers.</param>
-/// <param name="TeacherRequests">Top-k requests made (all sessions): one per sampled column.</param>
+/// <param name="TeacherRequests">Top-k requests made (all sessions): one per sampled column, and one per rollout that sampled outside the top-k.</param>
 /// <param name="Losses">The objective of each logged step (mean over its PPO epochs), in order.</param>
 /// <param name="Evaluations">Evaluations by step (step 0 = before training), when an evaluator was given.</param>
 /// <param name="FinalEvaluation">The evaluation after the last step; null without an evaluator or when interrupted.</param>

@@ -14,8 +14,9 @@ public static class MiniLlmRewards
 {
     /// <summary>r_t = (log p(y_t) − log q(y_t)) / scaling, then clipped to ±clip, as constants.</summary>
     /// <param name="teacherTokenLogProbs">
-    /// (B, T) log p(y_t): the teacher server's log-prob of the actual next token, or gathered from
-    /// <see cref="TeacherFullDistribution"/> (outside K that gives log P_tail − log Q_out, the tail bucket's log ratio).
+    /// (B, T) log p(y_t): the teacher server's log-prob of the actual next token (<see cref="MiniLlmRollout.TeacherTokenLogProbs"/>).
+    /// Gathered from <see cref="TeacherFullDistribution"/> instead, a token outside K would get log P_tail − log Q_out + log q(y_t),
+    /// so every tail token the same reward, the tail bucket's log ratio.
     /// </param>
     /// <param name="studentTokenLogProbs">(B, T) log q(y_t) of the student that sampled.</param>
     /// <param name="mask">(B, T) bool, true on response tokens.</param>

@@ -14,12 +14,12 @@ namespace Distill.StudentTrainer.Schemes;
 /// <param name="Tokens">(B, T) int64 response tokens; after a row's end, fill ids.</param>
 /// <param name="Mask">(B, T) bool, true at the tokens a row sampled (its end-of-sequence id included).</param>
 /// <param name="OldLogProbs">(B, T) log q(y_t) of the student that sampled.</param>
-/// <param name="TeacherTokenLogProbs">(B, T) log p(y_t): the teacher's own log-prob when y_t is in its top-k, else the rebuilt p's.</param>
+/// <param name="TeacherTokenLogProbs">(B, T) log p(y_t), the teacher's own log-prob of every sampled token (in its top-k or not).</param>
 /// <param name="ImportanceWeights">(B, T) q(y_t)/p̃(y_t).</param>
 /// <param name="TeacherIds">(B, T, k) int64, the teacher's top-k ids at each response position.</param>
 /// <param name="TeacherLogProbs">(B, T, k) float32, their log-probs over the full vocabulary.</param>
 /// <param name="ResponseLengths">Tokens each row sampled (the mask's row sums).</param>
-/// <param name="TeacherRequests">Top-k requests the rollout made (one per column).</param>
+/// <param name="TeacherRequests">Top-k requests the rollout made: one per column, and one more when a token was sampled outside the top-k.</param>
 /// <param name="TeacherWait">Time spent blocked on the teacher's answers.</param>
 public sealed record MiniLlmRollout(
     Tensor PromptIds,

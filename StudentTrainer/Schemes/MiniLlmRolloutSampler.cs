@@ -11,8 +11,9 @@ namespace Distill.StudentTrainer.Schemes;
 /// <summary>
 /// MiniLLM's rollout: responses drawn token by token from p̃ = α·p + (1 − α)·q. The student runs with its KV cache (one
 /// new token per row and column); after each column the teacher is asked for the next-token top-k of every row's
-/// sequence so far, from the last position only (<see cref="TopKRequest.Start"/>), so a teacher with a prefix cache
-/// runs one new token per row.
+/// sequence so far, each row from its own last position (<see cref="TopKRequest.Starts"/>), so a teacher with a prefix
+/// cache runs one new token per row, however uneven the prompts. A sampled token outside the teacher's top-k gets the
+/// teacher's exact log-prob from one more request after the last column (<see cref="ExactTeacherLogProbs"/>).
 /// </summary>
 public static class MiniLlmRolloutSampler
 {
@@ -97,13 +98,14 @@ public static class MiniLlmRolloutSampler
         var finished = new bool[rows];
         var columns = new List<(RolloutToken Drawn, Tensor Tokens, bool[] Live, Tensor TeacherIds, Tensor TeacherLogProbs)>();
         var waited = new Stopwatch();
+        var outsideTopK = new List<(int Row, int Column)>();
         Tensor ids = prompts.Ids, mask = prompts.AttentionMask, positions = prompts.PositionIds;     // (B, P) first, then (B, 1)
 
         int longestResponse = limits.Max();
         for (int column = 0; column < longestResponse; column++)
         {
             using var columnScope = NewDisposeScope();
-            var request = new TopKRequest([.. sequences.Select(s => s.ToArray())], options.TopK, 1f, Start: sequences.Min(s => s.Count) - 1);
+            var request = new TopKRequest([.. sequences.Select(s => s.ToArray())], options.TopK, 1f, Starts: [.. sequences.Select(s => s.Count - 1)]);
             Task<TopKResult> asked = teacher.TopKAsync(request, ct);                  // the teacher works while the student runs
             Tensor logits = model.Forward(ids, mask, positions, cache).select(1, -1);                          // (B, V)
             waited.Start();
@@ -127,6 +129,7 @@ public static class MiniLlmRolloutSampler
             {
                 live[row] = !finished[row];
                 next[row] = live[row] ? sampled[row] : fill;
+                if (live[row] && !LastIds(answer, row).Contains((int)sampled[row])) outsideTopK.Add((row, column));
                 sequences[row].Add((int)next[row]);
                 if (!live[row]) continue;
                 lengths[row]++;
@@ -141,6 +144,22 @@ public static class MiniLlmRolloutSampler
             positions = positions.narrow(1, positions.shape[1] - 1, 1).add(Scalars.One, Scalars.One).MoveToOuterDisposeScope(); // (B, 1)
         }
 
+        Tensor teacherTokenLogProbs = stack(columns.Select(c => c.Drawn.TeacherLogProbs), 1);               // (B, T)
+        int requests = columns.Count;
+        if (outsideTopK.Count > 0)
+        {
+            waited.Start();
+            try
+            {
+                teacherTokenLogProbs = ExactTeacherLogProbs(teacher, teacherTokenLogProbs, sequences, pairs, outsideTopK, onTeacherAnswer, ct);
+            }
+            finally
+            {
+                waited.Stop();
+            }
+            requests++;
+        }
+
         bool[] liveMask = new bool[rows * columns.Count];
         for (int row = 0; row < rows; row++)
             for (int column = 0; column < columns.Count; column++)
@@ -152,12 +171,12 @@ public static class MiniLlmRolloutSampler
             stack(columns.Select(c => c.Tokens), 1).MoveToOuterDisposeScope(),
             tensor(liveMask, [rows, columns.Count], device: device).MoveToOuterDisposeScope(),
             stack(columns.Select(c => c.Drawn.StudentLogProbs), 1).MoveToOuterDisposeScope(),
-            stack(columns.Select(c => c.Drawn.TeacherLogProbs), 1).MoveToOuterDisposeScope(),
+            teacherTokenLogProbs.MoveToOuterDisposeScope(),
             stack(columns.Select(c => c.Drawn.ImportanceWeights), 1).MoveToOuterDisposeScope(),
             stack(columns.Select(c => c.TeacherIds), 1).MoveToOuterDisposeScope(),
             stack(columns.Select(c => c.TeacherLogProbs), 1).MoveToOuterDisposeScope(),
             lengths,
-            columns.Count,
+            requests,
             waited.Elapsed);
     }
 
@@ -165,24 +184,68 @@ public static class MiniLlmRolloutSampler
         drawn.Tokens.MoveToOuterDisposeScope(), drawn.StudentLogProbs.MoveToOuterDisposeScope(),
         drawn.TeacherLogProbs.MoveToOuterDisposeScope(), drawn.ImportanceWeights.MoveToOuterDisposeScope());
 
+    /// <summary>
+    /// The teacher's log p(y) in place of the rebuilt p's wherever y was sampled outside the top-k (there the rebuilt p
+    /// gives every token the same ratio to q, log P_tail − log Q_out, as the tail's mass is spread like q). One request
+    /// holds each such row up to its last such token, from the position before its first, so the answer's next-token
+    /// log-probs are the teacher's own log p of those tokens; k = 1, as only those are read.
+    /// </summary>
+    /// <param name="teacherTokenLogProbs">(B, T) log p(y_t) of the rebuilt p.</param>
+    /// <param name="sequences">Each row's prompt and sampled tokens, as the teacher saw them.</param>
+    /// <param name="outsideTopK">(row, column) of every live token the teacher's top-k did not hold.</param>
+    /// <returns>(B, T) with the teacher's values at <paramref name="outsideTopK"/>, in the caller's dispose scope.</returns>
+    private static Tensor ExactTeacherLogProbs(ITeacher teacher, Tensor teacherTokenLogProbs, List<int>[] sequences, IReadOnlyList<TokenizedPair> pairs,
+                                               List<(int Row, int Column)> outsideTopK, Action<string>? onTeacherAnswer, CancellationToken ct)
+    {
+        int columns = (int)teacherTokenLogProbs.shape[1];
+        int[] rows = [.. outsideTopK.Select(o => o.Row).Distinct().Order()];
+        int[] first = [.. rows.Select(row => outsideTopK.Where(o => o.Row == row).Min(o => o.Column))];
+        int[] last = [.. rows.Select(row => outsideTopK.Where(o => o.Row == row).Max(o => o.Column))];
+        var request = new TopKRequest(
+            [.. rows.Select((row, i) => sequences[row].Take(pairs[row].Prompt.Length + last[i] + 1).ToArray())], 1, 1f,
+            Starts: [.. rows.Select((row, i) => pairs[row].Prompt.Length - 1 + first[i])]);
+        TopKResult answer = teacher.TopKAsync(request, ct).GetAwaiter().GetResult();
+        onTeacherAnswer?.Invoke(answer.Version);
+        CheckShape(answer, request);
+
+        float[] values = teacherTokenLogProbs.cpu().to_type(ScalarType.Float32).data<float>().ToArray();
+        foreach ((int row, int column) in outsideTopK)
+        {
+            int i = Array.IndexOf(rows, row);
+            values[row * columns + column] = answer.Sequences[i].NextTokenLogprobs[column - first[i]];
+        }
+        return tensor(values, [values.Length / columns, columns], device: teacherTokenLogProbs.device).to_type(teacherTokenLogProbs.dtype);
+    }
+
+    /// <exception cref="InvalidDataException">The answer does not hold each row's positions from its start, at the asked k.</exception>
+    private static void CheckShape(TopKResult answer, TopKRequest request)
+    {
+        int rows = request.Sequences.Length, k = request.K;
+        if (answer.Sequences.Count != rows || answer.K != k)
+            throw new InvalidDataException($"the teacher answered {answer.Sequences.Count} sequences of top-{answer.K}; asked for {rows} of top-{k}");
+        for (int row = 0; row < rows; row++)
+        {
+            int positions = request.Sequences[row].Length - request.StartOf(row);
+            if (answer.StartOf(row) != request.StartOf(row) || answer.Sequences[row].Length != positions)
+                throw new InvalidDataException(
+                    $"the teacher answered {answer.Sequences[row].Length} positions from {answer.StartOf(row)} for row {row}; asked for {positions} from {request.StartOf(row)}");
+        }
+    }
+
+    private static ReadOnlySpan<int> LastIds(TopKResult answer, int row) => answer.Sequences[row].IdsAt(answer.Sequences[row].Length - 1);
+
     /// <summary>The top-k of each row's last position: ids (B, k) int64 and log-probs (B, k) float32 on <paramref name="device"/>.</summary>
     private static (Tensor Ids, Tensor LogProbs) LastPositions(TopKResult answer, TopKRequest request, Device device)
     {
+        CheckShape(answer, request);
         int rows = request.Sequences.Length, k = request.K;
-        if (answer.Sequences.Count != rows || answer.K != k || answer.Start != request.Start)
-            throw new InvalidDataException(
-                $"the teacher answered {answer.Sequences.Count} sequences of top-{answer.K} from position {answer.Start}; asked for {rows} of top-{k} from {request.Start}");
         var ids = new long[rows * k];
         var logProbs = new float[rows * k];
         for (int row = 0; row < rows; row++)
         {
-            SequenceTopK sequence = answer.Sequences[row];
-            int positions = request.Sequences[row].Length - request.Start;
-            if (sequence.Length != positions)
-                throw new InvalidDataException($"the teacher answered {sequence.Length} positions for row {row}; asked for {positions}");
-            ReadOnlySpan<int> rowIds = sequence.IdsAt(positions - 1);
+            ReadOnlySpan<int> rowIds = LastIds(answer, row);
             for (int i = 0; i < k; i++) ids[row * k + i] = rowIds[i];
-            sequence.LogprobsAt(positions - 1).CopyTo(logProbs.AsSpan(row * k, k));
+            answer.Sequences[row].LogprobsAt(answer.Sequences[row].Length - 1).CopyTo(logProbs.AsSpan(row * k, k));
         }
         return (tensor(ids, [rows, k], device: device), tensor(logProbs, [rows, k], device: device));
     }

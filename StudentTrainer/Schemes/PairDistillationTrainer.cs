@@ -170,13 +170,16 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
                 responses[i].Length > pair.Response.Length ? responses[i][..pair.Response.Length] : responses[i])).ToArray();
         }
 
+        // A sampled or replayed batch is asked from each row's last prompt position: its prompt may be in the teacher's cache.
         TeacherTargets Ask(IReadOnlyList<TokenizedPair> batchPairs, int length)
         {
-            var request = new TopKRequest(PromptResponseBatch.InputRows(batchPairs), distill.TopK, (float)distill.Temperature);
+            TopKRequest request = ResponseTopK.Request(batchPairs, distill.TopK, (float)distill.Temperature);
             asking.Start();
             try
             {
-                return Answer(context.Teacher!.TopKAsync(request, run.Stop).GetAwaiter().GetResult(), length);
+                TopKResult answer = context.Teacher!.TopKAsync(request, run.Stop).GetAwaiter().GetResult();
+                loop.Versions.Record(answer.Version);
+                return ResponseTopK.Targets(answer, batchPairs, length);
             }
             finally
             {

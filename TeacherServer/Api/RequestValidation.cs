@@ -19,6 +19,10 @@ public static class RequestValidation
     /// <summary>Every sequence must keep at least one answered position.</summary>
     private static string? Start(TopKRequest request)
     {
+        if (request.Starts is { } starts)
+        {
+            return Starts(request, starts);
+        }
         if (request.Start < 0)
         {
             return $"start = {request.Start} is negative.";
@@ -27,6 +31,31 @@ public static class RequestValidation
         return request.Start < shortest
             ? null
             : $"start = {request.Start} is past the end: the shortest sequence has {shortest} positions, so start must be at most {shortest - 1}.";
+    }
+
+    private static string? Starts(TopKRequest request, int[] starts)
+    {
+        if (request.Start != 0)
+        {
+            return $"start = {request.Start} and starts are both given; give one of them.";
+        }
+        if (starts.Length != request.Sequences.Length)
+        {
+            return $"starts has {starts.Length} entries for {request.Sequences.Length} sequences; give one start per sequence.";
+        }
+        for (var i = 0; i < starts.Length; i++)
+        {
+            var length = request.Sequences[i].Length;
+            if (starts[i] < 0)
+            {
+                return $"starts[{i}] = {starts[i]} is negative.";
+            }
+            if (starts[i] >= length)
+            {
+                return $"starts[{i}] = {starts[i]} is past the end: sequences[{i}] has {length} positions, so its start must be at most {length - 1}.";
+            }
+        }
+        return null;
     }
 
     public static string? Generate(GenerateRequest request, LoadedModel model, int maxNewTokens)

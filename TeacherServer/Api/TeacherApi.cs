@@ -24,7 +24,7 @@ public static class TeacherApi
 
         v1.MapPost("/models/{name}/topk", TopK).WithName("TopK")
             .WithSummary("Top-k next-token log-probs of every position of a batch of sequences.")
-            .WithDescription("Body: JSON TopKRequest or application/vnd.distill.topk. 'start' asks for positions from that index on. Answer: JSON, or binary when Accept is application/vnd.distill.topk (add '; precision=float16' for float16 log-probs, '; ids=uint16' for 16-bit ids).")
+            .WithDescription("Body: JSON TopKRequest or application/vnd.distill.topk. 'start' asks for positions from that index on; 'starts' gives each sequence its own start. Answer: JSON, or binary when Accept is application/vnd.distill.topk (add '; precision=float16' for float16 log-probs, '; ids=uint16' for 16-bit ids).")
             .Accepts<TopKRequest>(WireMediaTypes.Json, WireMediaTypes.TopKBinary)
             .Produces<TopKResponse>(StatusCodes.Status200OK, WireMediaTypes.Json, WireMediaTypes.TopKBinary)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
@@ -56,7 +56,7 @@ public static class TeacherApi
         var request = admission.Request;
         var served = admission.Lease.Model;
         var started = Stopwatch.GetTimestamp();
-        var rows = admission.Lease.SubmitLast(request.Sequences.Select(s => new RowWork(s, request.K, request.Temperature, false, cancellation, request.Start)).ToArray());
+        var rows = admission.Lease.SubmitLast(request.Sequences.Select((s, i) => new RowWork(s, request.K, request.Temperature, false, cancellation, request.StartOf(i))).ToArray());
         RowResult[] results;
         try
         {
@@ -66,7 +66,7 @@ public static class TeacherApi
         {
             return Problems.Unavailable($"Model '{served.Name}' failed to run the batch: {e.Message}");
         }
-        var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray(), request.Start);
+        var answer = new TopKResult(served.Name, served.Version, request.K, results.Select(r => r.TopK).ToArray(), request.Start, request.Starts);
 
         TeacherMetrics.RequestSeconds.WithLabels(served.Name, "topk").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         TeacherMetrics.TokensServed.WithLabels(served.Name).Inc(answer.Positions);
@@ -77,7 +77,7 @@ public static class TeacherApi
 
     /// <summary>What a top-k answer holds until it is sent: ids, log-probs and next-token log-probs of every answered position (the float32 binary payload).</summary>
     public static long TopKAnswerBytes(TopKRequest request, LoadedModel model) =>
-        request.Sequences.Sum(s => (long)Math.Max(1, s.Length - Math.Max(0, request.Start))) * TopKBinaryCodec.BytesPerPosition(request.K, LogprobPrecision.Float32);
+        request.Sequences.Select((s, i) => (long)Math.Max(1, s.Length - Math.Max(0, request.StartOf(i)))).Sum() * TopKBinaryCodec.BytesPerPosition(request.K, LogprobPrecision.Float32);
 
     /// <summary>What a generate request holds while it runs: per prompt, the last logits and the sampler's probabilities (12 bytes a vocabulary entry) and its growing sequence.</summary>
     public static long GenerateAnswerBytes(GenerateRequest request, LoadedModel model) =>

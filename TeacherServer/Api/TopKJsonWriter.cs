@@ -8,7 +8,7 @@ namespace Distill.TeacherServer.Api;
 /// <summary>
 /// Writes a top-k answer as the JSON of <see cref="TopKResponse"/> straight from the flat arrays, flushing about every
 /// 64 KiB, so that no second copy of a large answer is made. NaN and ±Infinity travel as strings, as the serializer's
-/// named literals do; a NaN next-token log-prob is null.
+/// named literals do; a NaN next-token log-prob is null. An answer with per-sequence starts carries "starts" instead of "start".
 /// </summary>
 public static class TopKJsonWriter
 {
@@ -61,7 +61,19 @@ public static class TopKJsonWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteNumber("start", result.Start);
+        if (result.Starts is { } starts)
+        {
+            json.WriteStartArray("starts");
+            foreach (var start in starts)
+            {
+                json.WriteNumberValue(start);
+            }
+            json.WriteEndArray();
+        }
+        else
+        {
+            json.WriteNumber("start", result.Start);
+        }
         json.WriteEndObject();
         await json.FlushAsync(cancellation);
     }

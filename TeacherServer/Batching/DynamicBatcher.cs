@@ -10,8 +10,9 @@ namespace Distill.TeacherServer.Batching;
 
 /// <summary>
 /// Merges rows of concurrent requests for one model version into ORT runs of at most
-/// <c>maxBatchTokens</c> padded tokens, in arrival order, and hands each row its slice of the result.
-/// Rows may differ in k and τ: a run uses the largest k and a τ per row. A batch under budget waits up to the batch
+/// <c>maxBatchTokens</c> padded tokens, in arrival order within groups of similar width (<see cref="BatchSelection"/>: a
+/// row's width is what it runs after the prefix the cache holds for it), and hands each row its slice of the result.
+/// Rows may differ in k, τ and start: a run uses the largest k and a τ per row. A batch under budget waits up to the batch
 /// window for more rows, but only while a request that may still submit rows is expected (<see cref="Expect"/>).
 /// Rows reuse the keys and values of prefixes the version ran before (<see cref="PrefixKvCache"/>, owned by the worker).
 /// </summary>
@@ -82,13 +83,13 @@ public sealed class DynamicBatcher
     {
         try
         {
-            var pending = new List<RowWork>();
+            var pending = new List<PendingRow>();
             while (pending.Count > 0 || await queue.Reader.WaitToReadAsync())
             {
                 try
                 {
                     Drain(pending);
-                    if (window > TimeSpan.Zero && PaddedTokens(pending) < maxBatchTokens && MoreExpected)
+                    if (window > TimeSpan.Zero && BatchSelection.PaddedTokens(pending) < maxBatchTokens && MoreExpected)
                     {
                         await WaitForMoreAsync(pending);
                     }
@@ -114,31 +115,44 @@ public sealed class DynamicBatcher
     /// A failure outside an ORT run (which <see cref="Execute"/> answers itself) fails the rows waiting at that moment
     /// instead of ending the worker, which would leave every later request of this version waiting forever.
     /// </summary>
-    private void FailPending(List<RowWork> pending, Exception e)
+    private void FailPending(List<PendingRow> pending, Exception e)
     {
-        logger.LogError(e, "The batcher of {Model} failed between runs; {Rows} waiting rows fail with it", modelName, pending.Count);
-        Dequeued(pending.Count);
-        foreach (var row in pending)
-        {
-            row.Completion.TrySetException(e);
-        }
+        Fail(pending.Select(p => p.Row).ToArray(), e);
         pending.Clear();
     }
 
-    private void Drain(List<RowWork> pending)
+    private void Fail(IReadOnlyList<RowWork> rows, Exception e)
     {
-        while (queue.Reader.TryRead(out var group))
+        logger.LogError(e, "The batcher of {Model} failed between runs; {Rows} waiting rows fail with it", modelName, rows.Count);
+        Dequeued(rows.Count);
+        foreach (var row in rows)
         {
-            pending.AddRange(group);
+            row.Completion.TrySetException(e);
         }
     }
 
-    private async Task WaitForMoreAsync(List<RowWork> pending)
+    /// <summary>Moves the queued rows to <paramref name="pending"/>; a group that cannot be classified fails alone.</summary>
+    private void Drain(List<PendingRow> pending)
+    {
+        while (queue.Reader.TryRead(out var group))
+        {
+            try
+            {
+                pending.AddRange(BatchSelection.Classify(group, group.Select(r => runner.ExpectedWidth(r.Tokens, r.Start)).ToArray()));
+            }
+            catch (Exception e)
+            {
+                Fail(group, e);
+            }
+        }
+    }
+
+    private async Task WaitForMoreAsync(List<PendingRow> pending)
     {
         using var timeout = new CancellationTokenSource(window);
         try
         {
-            while (PaddedTokens(pending) < maxBatchTokens && MoreExpected && await queue.Reader.WaitToReadAsync(timeout.Token))
+            while (BatchSelection.PaddedTokens(pending) < maxBatchTokens && MoreExpected && await queue.Reader.WaitToReadAsync(timeout.Token))
             {
                 Drain(pending);
             }
@@ -148,33 +162,26 @@ public sealed class DynamicBatcher
         }
     }
 
-    private static long PaddedTokens(List<RowWork> rows) => rows.Count == 0 ? 0 : (long)rows.Count * rows.Max(r => r.Tokens.Length);
-
-    /// <summary>Takes rows from the front while the padded batch fits the budget; the first row always goes.</summary>
-    private List<RowWork> TakeBatch(List<RowWork> pending)
+    /// <summary>Answers the cancelled rows, then takes the next run's rows (<see cref="BatchSelection"/>).</summary>
+    private List<RowWork> TakeBatch(List<PendingRow> pending)
     {
-        var batch = new List<RowWork>();
-        var width = 0;
-        var taken = 0;
-        foreach (var row in pending)
+        var live = new List<PendingRow>(pending.Count);
+        foreach (var waiting in pending)
         {
-            if (row.Cancellation.IsCancellationRequested)
+            if (waiting.Row.Cancellation.IsCancellationRequested)
             {
-                row.Completion.TrySetCanceled(row.Cancellation);
-                taken++;
-                continue;
+                waiting.Row.Completion.TrySetCanceled(waiting.Row.Cancellation);
             }
-            var newWidth = Math.Max(width, row.Tokens.Length);
-            if (batch.Count > 0 && (long)(batch.Count + 1) * newWidth > maxBatchTokens)
+            else
             {
-                break;
+                live.Add(waiting);
             }
-            batch.Add(row);
-            width = newWidth;
-            taken++;
         }
-        pending.RemoveRange(0, taken);
-        Dequeued(taken);
+        var cancelled = pending.Count - live.Count;
+        pending.Clear();
+        pending.AddRange(live);
+        var batch = BatchSelection.Take(pending, maxBatchTokens);
+        Dequeued(cancelled + batch.Count);
         return batch;
     }
 

@@ -70,6 +70,13 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         return (output, pastLengths);
     }
 
+    /// <summary>
+    /// The positions a row would run now: all of them, or those after the longest cached prefix it may use (looked up
+    /// without counting as a use). An estimate for batching: the cache may change before the row runs.
+    /// </summary>
+    public int ExpectedWidth(int[] tokens, int start) =>
+        !caching || start <= 0 ? tokens.Length : tokens.Length - (cache!.Peek(tokens, Math.Min(start, tokens.Length - 1))?.Length ?? 0);
+
     /// <summary>A row that could not use the cache (start 0: every position is answered) is neither a hit nor a miss.</summary>
     private void RecordLookups(int[] pastLengths, int[] usable)
     {

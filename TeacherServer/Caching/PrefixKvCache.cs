@@ -12,7 +12,7 @@ public sealed class PrefixKvCache : IDisposable
     private readonly long budgetBytes;
     private readonly string modelName;
     private readonly LinkedList<KvBlock> recency = new();
-    private readonly Dictionary<ulong, List<(KvBlock Block, int Row)>> prefixes = [];
+    private readonly PrefixIndex prefixes = new();
 
     public PrefixKvCache(long budgetBytes, string modelName)
     {
@@ -29,10 +29,24 @@ public sealed class PrefixKvCache : IDisposable
 
     public int Blocks => recency.Count;
 
+    /// <summary>Distinct prefixes findable (by hash).</summary>
+    public int Prefixes => prefixes.Hashes;
+
     public long Evictions { get; private set; }
 
     /// <summary>The longest cached prefix of <paramref name="tokens"/> no longer than <paramref name="maxLength"/>; null when none.</summary>
     public CachedPrefix? Find(int[] tokens, int maxLength)
+    {
+        var found = Peek(tokens, maxLength);
+        if (found is not null)
+        {
+            Touch(found.Block);
+        }
+        return found;
+    }
+
+    /// <summary>As <see cref="Find"/>, without counting as a use (the block keeps its place in the eviction order).</summary>
+    public CachedPrefix? Peek(int[] tokens, int maxLength)
     {
         if (maxLength <= 0)
         {
@@ -41,18 +55,12 @@ public sealed class PrefixKvCache : IDisposable
         var hashes = PrefixHashes.Of(tokens, Math.Min(maxLength, tokens.Length));
         for (var length = hashes.Length; length > 0; length--)
         {
-            if (!prefixes.TryGetValue(hashes[length - 1], out var candidates))
-            {
-                continue;
-            }
             // Newest first: a batch being extended finds the block of its previous step, which it can continue in place.
-            for (var i = candidates.Count - 1; i >= 0; i--)
+            foreach (var (block, row) in prefixes.Holders(hashes[length - 1]))
             {
-                var (block, row) = candidates[i];
                 var cached = block.Rows[row].Tokens;
                 if (cached.Length >= length && cached.AsSpan(0, length).SequenceEqual(tokens.AsSpan(0, length)))
                 {
-                    Touch(block);
                     return new CachedPrefix(block, row, length);
                 }
             }
@@ -106,11 +114,7 @@ public sealed class PrefixKvCache : IDisposable
         var hashes = block.Rows[row].Hashes;
         for (var length = from; length < hashes.Length; length++)
         {
-            if (!prefixes.TryGetValue(hashes[length], out var list))
-            {
-                prefixes[hashes[length]] = list = new List<(KvBlock, int)>(1);
-            }
-            list.Add((block, row));
+            prefixes.Add(hashes[length], block, row);
         }
     }
 
@@ -125,7 +129,7 @@ public sealed class PrefixKvCache : IDisposable
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(BytesHeld);
     }
 
-    /// <summary>Drops a block.</summary>
+    /// <summary>Drops a block; it costs a constant per prefix the block holds.</summary>
     public void Remove(KvBlock block)
     {
         if (block.Node is null)
@@ -135,20 +139,7 @@ public sealed class PrefixKvCache : IDisposable
         recency.Remove(block.Node);
         block.Node = null;
         BytesHeld -= block.Bytes;
-        foreach (var row in block.Rows)
-        {
-            foreach (var hash in row?.Hashes ?? [])
-            {
-                if (prefixes.TryGetValue(hash, out var list))
-                {
-                    list.RemoveAll(entry => entry.Block == block);
-                    if (list.Count == 0)
-                    {
-                        prefixes.Remove(hash);
-                    }
-                }
-            }
-        }
+        prefixes.Remove(block);
         block.Release();
         TeacherMetrics.PrefixCacheBytes.WithLabels(modelName).Set(BytesHeld);
     }

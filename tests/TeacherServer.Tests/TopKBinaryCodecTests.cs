@@ -113,7 +113,7 @@ public class TopKBinaryCodecTests
             { "empty", [], "ends early" },
             { "truncated", valid[..^1], "ends early" },
             { "trailing", [.. valid, 0], "1 unexpected bytes after the end" },
-            { "magic", badMagic, "magic \"DKQ1\" or \"DKQ2\"" },
+            { "magic", badMagic, "magic \"DKQ1\", \"DKQ2\" or \"DKQ3\"" },
             { "negative count", negativeCount, "Negative sequence count -1" },
             { "negative length", negativeLength, "Negative sequence length -1" },
             { "length past the end", hugeLength, "ends early" },

@@ -8,7 +8,7 @@ namespace Distill.StudentTrainer.Tests.Distillation;
 
 /// <summary>
 /// A teacher computed in-process by a TorchSharp GPT: top-k of log_softmax(logits / τ) over the full vocabulary (from the
-/// request's start on), and sampled continuations, as TeacherServer answers. Counts and keeps its requests; its version can
+/// request's start, or each sequence's own start, on), and sampled continuations, as TeacherServer answers. Counts and keeps its requests; its version can
 /// be changed to test version tracking.
 /// </summary>
 internal sealed class LocalGptTeacher(CausalLm model, string version = "local-1") : ITeacher
@@ -45,19 +45,22 @@ internal sealed class LocalGptTeacher(CausalLm model, string version = "local-1"
     {
         Interlocked.Increment(ref _requests);
         lock (_topKRequests) _topKRequests.Add(request);
-        if (request.Sequences.Any(s => request.Start < 0 || request.Start >= s.Length))
-            throw new ArgumentException($"start {request.Start} must be below every sequence's length");
+        if (request.Starts is { } given && (given.Length != request.Sequences.Length || request.Start != 0))
+            throw new ArgumentException("per-sequence starts come one per sequence, with start 0");
+        if (request.Sequences.Select((s, i) => request.StartOf(i) < 0 || request.StartOf(i) >= s.Length).Any(bad => bad))
+            throw new ArgumentException($"every start must be below its sequence's length");
         if (Latency > TimeSpan.Zero) await Task.Delay(Latency, ct);
         string version = Version;
-        int start = request.Start;
         lock (model)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var sequences = new List<SequenceTopK>();
-            foreach (int[] sequence in request.Sequences)
+            for (int i = 0; i < request.Sequences.Length; i++)
             {
-                Tensor ids = tensor(sequence.Select(i => (long)i).ToArray(), [1, sequence.Length]);
+                int[] sequence = request.Sequences[i];
+                int start = request.StartOf(i);
+                Tensor ids = tensor(sequence.Select(id => (long)id).ToArray(), [1, sequence.Length]);
                 Tensor logits = model.Forward(ids)[0, start..];                                               // (T − start, V)
                 Tensor logProbs = nn.functional.log_softmax(logits / request.Temperature, -1);
                 (Tensor values, Tensor indices) = logProbs.topk(request.K, -1);
@@ -68,7 +71,7 @@ internal sealed class LocalGptTeacher(CausalLm model, string version = "local-1"
                 sequences.Add(new SequenceTopK(length, request.K,
                     indices.to_type(ScalarType.Int32).data<int>().ToArray(), values.data<float>().ToArray(), next));
             }
-            return new TopKResult("local", version, request.K, sequences, start);
+            return new TopKResult("local", version, request.K, sequences, request.Start, request.Starts);
         }
     }
 

@@ -63,12 +63,12 @@ public sealed class MiniLlmRolloutTests : IDisposable
 
         long columns = rollout.Tokens.shape[1];
         Assert.Equal(6, columns);
-        Assert.Equal(columns, rollout.TeacherRequests);
         IReadOnlyList<TopKRequest> requests = teacher.TopKRequests;
-        Assert.Equal(columns, requests.Count);
+        Assert.Equal(requests.Count, rollout.TeacherRequests);
+        Assert.Equal(columns + (OutsideTopK(rollout).Count > 0 ? 1 : 0), requests.Count);
         for (int c = 0; c < columns; c++)
         {
-            Assert.Equal(5 + c - 1, requests[c].Start);
+            Assert.Equal(Enumerable.Repeat(5 + c - 1, pairs.Length), requests[c].Starts!);
             for (int row = 0; row < pairs.Length; row++)
             {
                 int[] expected = [.. pairs[row].Prompt, .. MiniLlmFixtures.Row(rollout.Tokens, row).Take(c).Select(t => (int)t)];
@@ -84,8 +84,9 @@ public sealed class MiniLlmRolloutTests : IDisposable
         TokenizedPair[] pairs = MiniLlmFixtures.Pairs(3, equalPrompts: false);
         using var scope = NewDisposeScope();
         MiniLlmRollout rollout = Collect(teacher, pairs, MiniLlmFixtures.Options() with { TopK = 16 });
-        int[] starts = [.. teacher.TopKRequests.Select(r => r.Start)];
-        Assert.Equal(Enumerable.Range(2, (int)rollout.Tokens.shape[1]), starts);   // the shortest prompt's last position
+        Assert.Equal(rollout.Tokens.shape[1], teacher.TopKRequests.Count);           // k = the vocabulary: nothing outside the top-k
+        for (int c = 0; c < teacher.TopKRequests.Count; c++)                         // each row from its own last position
+            Assert.Equal(pairs.Select(p => p.Prompt.Length + c - 1), teacher.TopKRequests[c].Starts!);
 
         using var noGrad = no_grad();
         Tensor studentLogProbs = rollout.ResponseLogits(_student).log_softmax(-1);                 // teacher-forced, one pass
@@ -102,6 +103,41 @@ public sealed class MiniLlmRolloutTests : IDisposable
                 Assert.Equal(full.Sequences[0].NextTokenLogprobs[pairs[row].Prompt.Length + c - 1], sampledP[row * columns + c], 4);
                 Assert.Equal(forced[row * columns + c], sampledQ[row * columns + c], 4);
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_token_sampled_outside_the_teacher_top_k_gets_the_teachers_exact_log_prob_from_one_more_request()
+    {
+        var teacher = new LocalGptTeacher(_teacher);
+        TokenizedPair[] pairs = MiniLlmFixtures.Pairs(4, equalPrompts: false);
+        using var scope = NewDisposeScope();
+        MiniLlmRollout rollout = Collect(teacher, pairs, MiniLlmFixtures.Options() with { TopK = 2 });
+        List<(int Row, int Column)> outside = OutsideTopK(rollout);
+        Assert.True(outside.Count >= 3, $"{outside.Count} tokens outside the top-2: the test shows nothing");
+
+        int columns = (int)rollout.Tokens.shape[1];
+        float[] sampledP = rollout.TeacherTokenLogProbs.data<float>().ToArray();
+        bool[] mask = rollout.Mask.data<bool>().ToArray();
+        for (int row = 0; row < pairs.Length; row++)
+        {
+            int[] sequence = [.. pairs[row].Prompt, .. MiniLlmFixtures.Row(rollout.Tokens, row).Select(t => (int)t)];
+            TopKResult full = await teacher.TopKAsync(new TopKRequest([sequence], 1), CancellationToken.None);
+            for (int c = 0; c < columns; c++)
+                if (mask[row * columns + c])
+                    Assert.Equal(full.Sequences[0].NextTokenLogprobs[pairs[row].Prompt.Length + c - 1], sampledP[row * columns + c], 4);
+        }
+
+        TopKRequest exact = teacher.TopKRequests[columns];
+        Assert.Equal(columns + 1, rollout.TeacherRequests);
+        Assert.Equal(1, exact.K);
+        int[] rows = [.. outside.Select(o => o.Row).Distinct().Order()];
+        Assert.Equal(rows.Length, exact.Sequences.Length);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            int prompt = pairs[rows[i]].Prompt.Length;
+            Assert.Equal(prompt - 1 + outside.Where(o => o.Row == rows[i]).Min(o => o.Column), exact.Starts![i]);
+            Assert.Equal(prompt + outside.Where(o => o.Row == rows[i]).Max(o => o.Column) + 1, exact.Sequences[i].Length);
         }
     }
 
@@ -134,7 +170,7 @@ public sealed class MiniLlmRolloutTests : IDisposable
             }
         }
         Assert.True(columns > expectedLengths[0] + 1, "row 0 should be extended after its end");
-        int[] lastAsked = teacher.TopKRequests[^1].Sequences[0];
+        int[] lastAsked = teacher.TopKRequests[columns - 1].Sequences[0];                   // the last column's request
         Assert.Equal(Enumerable.Repeat(eos, columns - expectedLengths[0] - 1), lastAsked[(5 + expectedLengths[0])..]);
     }
 
@@ -144,6 +180,21 @@ public sealed class MiniLlmRolloutTests : IDisposable
         var pair = new TokenizedPair([.. Enumerable.Repeat(1, 16)], [2]);
         var error = Assert.Throws<ArgumentException>(() => Collect(new LocalGptTeacher(_teacher), [pair], MiniLlmFixtures.Options()));
         Assert.Contains("no room", error.Message);
+    }
+
+    /// <summary>(row, column) of every sampled token that the teacher's top-k at its position did not hold.</summary>
+    private static List<(int Row, int Column)> OutsideTopK(MiniLlmRollout rollout)
+    {
+        int rows = (int)rollout.Tokens.shape[0], columns = (int)rollout.Tokens.shape[1], k = (int)rollout.TeacherIds.shape[2];
+        long[] tokens = rollout.Tokens.cpu().data<long>().ToArray();
+        long[] ids = rollout.TeacherIds.cpu().data<long>().ToArray();
+        bool[] mask = rollout.Mask.cpu().data<bool>().ToArray();
+        var outside = new List<(int, int)>();
+        for (int row = 0; row < rows; row++)
+            for (int c = 0; c < columns; c++)
+                if (mask[row * columns + c] && !ids.AsSpan((row * columns + c) * k, k).Contains(tokens[row * columns + c]))
+                    outside.Add((row, c));
+        return outside;
     }
 
     private MiniLlmRollout Collect(LocalGptTeacher teacher, TokenizedPair[] pairs, MiniLlmTrainerOptions options)

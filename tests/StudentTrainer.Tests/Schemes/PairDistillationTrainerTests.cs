@@ -171,7 +171,7 @@ public sealed class PairDistillationTrainerTests : IDisposable
         Assert.NotEmpty(goldAskedAhead);
         Assert.All(goldAskedAhead, Assert.True);
         Assert.All(batches.Where(b => b.Source == BatchSource.Generate),
-            b => Assert.Single(teacher.Asked, RecordingTeacher.Key(PromptResponseBatch.InputRows(b.Pairs))));
+            b => Assert.Single(teacher.Asked, RecordingTeacher.Key(ResponseTopK.Request(b.Pairs, 5, 1f).Sequences)));
         Assert.Contains(batches, b => b.Source == BatchSource.Generate);
     }
 
