@@ -11,12 +11,12 @@ internal sealed class FaultyCheckpointFiles(string runFolder, Func<string, strin
 {
     private bool _failed;
 
-    /// <summary>Every step done: (name, full path).</summary>
+    /// <summary>Every step done: (name, full path; of a move, the folder moved).</summary>
     public List<(string Step, string Path)> Steps { get; } = [];
 
     public void Flush(string path) => Do(nameof(Flush), path, () => DurableCheckpointFiles.Instance.Flush(path));
 
-    public void Move(string folder, string destination) => Do(nameof(Move), destination, () => DurableCheckpointFiles.Instance.Move(folder, destination));
+    public void Move(string folder, string destination) => Do(nameof(Move), folder, () => DurableCheckpointFiles.Instance.Move(folder, destination));
 
     public void Exchange(string folder, string other) => Do(nameof(Exchange), other, () => DurableCheckpointFiles.Instance.Exchange(folder, other));
 

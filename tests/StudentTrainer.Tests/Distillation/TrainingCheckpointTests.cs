@@ -57,6 +57,46 @@ public sealed class TrainingCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Every_file_and_folder_of_a_checkpoint_is_flushed_before_it_is_moved_into_place_and_named_latest()
+    {
+        using var model = Config.CreateModel();
+        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
+        var files = new FaultyCheckpointFiles(_run);
+        string final = TrainingCheckpoint.Save(_run, model, optimizer, State(6), folder => File.WriteAllText(Path.Combine(folder, "extra.json"), "{}"), files);
+
+        string root = Path.GetFullPath(Path.Combine(_run, TrainingCheckpoint.Folder));
+        int moved = files.Steps.FindIndex(s => s.Step == nameof(ICheckpointFiles.Move));
+        string temporary = files.Steps[moved].Path;
+        var flushedBefore = files.Steps.Take(moved).Where(s => s.Step == nameof(ICheckpointFiles.Flush)).Select(s => s.Path).ToHashSet();
+        foreach (string file in Directory.GetFiles(final, "*", SearchOption.AllDirectories))
+            Assert.Contains(Path.Combine(temporary, Path.GetRelativePath(final, file)), flushedBefore);
+        Assert.Contains(temporary, flushedBefore);
+        int rootFlushed = files.Steps.FindIndex(moved, s => s == (nameof(ICheckpointFiles.Flush), root));
+        int named = files.Steps.FindIndex(s => s == (nameof(ICheckpointFiles.Replace), Path.Combine(root, TrainingCheckpoint.LatestFile)));
+        Assert.InRange(rootFlushed, moved + 1, named - 1);
+    }
+
+    [Fact]
+    public void Saving_a_step_again_replaces_it_while_latest_names_a_complete_checkpoint_throughout()
+    {
+        manual_seed(1);
+        using var model = Config.CreateModel();
+        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
+        TrainingCheckpoint.Save(_run, model, optimizer, State(6));
+        using (no_grad()) model.parameters().First().add_(Scalars.One, Scalars.One);
+        float[] changed = model.parameters().First().data<float>().ToArray();
+
+        var files = new FaultyCheckpointFiles(_run);   // checks latest before and after every step
+        string again = TrainingCheckpoint.Save(_run, model, optimizer, State(6), files: files);
+
+        Assert.Equal(again, TrainingCheckpoint.Locate(_run));
+        Assert.Contains(files.Steps, s => s.Step == nameof(ICheckpointFiles.Exchange));
+        using var reloaded = ModelFolder.Load(again);
+        Assert.Equal(changed, reloaded.parameters().First().data<float>().ToArray());
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_run, TrainingCheckpoint.Folder), ".*"));
+    }
+
+    [Fact]
     public void A_folder_without_a_checkpoint_is_a_clear_error()
     {
         var error = Assert.Throws<FileNotFoundException>(() => TrainingCheckpoint.Locate(_run));
