@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Distill.StudentTrainer.Evaluation;
 
 namespace Distill.Bench.Resilience;
@@ -13,9 +12,8 @@ public static class KillResumeBench
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int kills = BenchArgs.Int(args, "--kills", 10);
-        int steps = BenchArgs.Int(args, "--steps", 300);
         var random = new Random(BenchArgs.Int(args, "--seed", 1));
+        (int kills, int steps) = (BenchArgs.Int(args, "--kills", 10), BenchArgs.Int(args, "--steps", 300));
         string root = Path.GetFullPath(BenchArgs.String(args, "--out", Path.Combine("runs", $"kill-resume-{DateTime.UtcNow:yyyyMMdd-HHmmss}")));
         string student = Path.Combine(root, "student.json");
         Directory.CreateDirectory(root);
@@ -38,8 +36,8 @@ public static class KillResumeBench
         Console.WriteLine($"uninterrupted run: {clock.Elapsed.TotalSeconds:F0} s");
 
         string killed = Path.Combine(root, "killed");
-        int[] targets = [.. Enumerable.Range(0, kills).Select(_ => random.Next(1, steps)).Order()];
         int outlived = 0;
+        long killedAt = 0;
         clock.Restart();
         for (int kill = 0; kill <= kills; kill++)
         {
@@ -50,18 +48,18 @@ public static class KillResumeBench
                 if (await session.WaitForExitAsync() != 0) return Failed(session);
                 break;
             }
+            // Past the last step logged before (so this session's own record), then a random moment of a step, an evaluation or a checkpoint.
+            long target = killedAt + random.Next(5, steps / (kills + 1));
             int delay = random.Next(0, 1000);
-            if (!await session.WaitForStepAsync(killed, targets[kill]))
-            {
-                if (session.HasExited) return Failed(session);
-            }
-            await Task.Delay(delay);                     // a random moment within the step, its evaluation or its checkpoint
+            if (!await session.WaitForStepAsync(killed, target)) return Failed(session);
+            await Task.Delay(delay);
             int[] servers = session.TeacherServers();
             session.KillNow();
-            bool ended = await AllEndAsync(servers);
+            bool ended = servers.Length > 0 && await AllEndAsync(servers);
             if (!ended) outlived++;
-            Console.WriteLine($"kill {kill + 1}: at step {LastLoggedStep(killed)} + {delay} ms; TeacherServer {(ended ? "ended" : "still running")}; "
-                              + $"resumes from step {ResumeStep(killed)}");
+            killedAt = LastLoggedStep(killed);
+            Console.WriteLine($"kill {kill + 1}: {delay} ms after step {target} was logged (last logged {killedAt}); "
+                              + $"TeacherServer {(servers.Length == 0 ? "not found" : ended ? "ended" : "still running")}; resumes from step {ResumeStep(killed)}");
         }
         Console.WriteLine($"killed and resumed run: {clock.Elapsed.TotalSeconds:F0} s");
         return Compare(Losses(whole), Losses(killed), outlived) ? 0 : 1;
@@ -73,7 +71,7 @@ public static class KillResumeBench
         int differing = whole.Zip(resumed).Count(p => p.First.Loss != p.Second.Loss);
         double largest = whole.Zip(resumed).Select(p => Math.Abs(p.First.Loss - p.Second.Loss)).DefaultIfEmpty().Max();
         Console.WriteLine($"logged losses: {whole.Count} uninterrupted, {resumed.Count} killed and resumed, steps {(sameSteps ? "the same, each once" : "DIFFERENT")}");
-        Console.WriteLine($"losses different: {differing} of {whole.Count} (largest difference {largest.ToString("G3", CultureInfo.InvariantCulture)})");
+        Console.WriteLine($"losses different: {differing} of {whole.Count} (largest difference {largest.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)})");
         Console.WriteLine($"TeacherServers that outlived their trainer: {outlived}");
         return sameSteps && differing == 0 && outlived == 0;
     }

@@ -40,7 +40,7 @@ internal sealed class TrainerSession : IAsyncDisposable
     }
 
     /// <summary>Waits until the run logs a train record at <paramref name="step"/> or later; false when the process exits first.</summary>
-    public async Task<bool> WaitForStepAsync(string run, int step)
+    public async Task<bool> WaitForStepAsync(string run, long step)
     {
         using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         while (!_process.HasExited)

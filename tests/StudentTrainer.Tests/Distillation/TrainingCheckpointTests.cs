@@ -18,13 +18,22 @@ public sealed class TrainingCheckpointTests : IDisposable
         Step = step, DataCursor = step, Options = new DistillOptions { Student = Config }, RngState = TorchRandomState.Capture(),
     };
 
+    /// <summary>A seeded model and its optimiser, checkpointed at step 6 in the run folder.</summary>
+    private (CausalLm, AdamWOptimizer) SavedAtStep6()
+    {
+        manual_seed(1);
+        CausalLm model = Config.CreateModel();
+        AdamWOptimizer optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
+        TrainingCheckpoint.Save(_run, model, optimizer, State(6));
+        return (model, optimizer);
+    }
+
     [Fact]
     public void A_crash_while_writing_leaves_the_previous_checkpoint_loadable()
     {
-        manual_seed(1);
-        using var model = Config.CreateModel();
-        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
-        TrainingCheckpoint.Save(_run, model, optimizer, State(6));
+        (CausalLm model, AdamWOptimizer optimizer) = SavedAtStep6();
+        using var owned = model;
+        using var ownedOptimizer = optimizer;
         float[] saved = model.parameters().First().data<float>().ToArray();
 
         // The process dies in the middle of writing step 12: a partial hidden folder is all that exists of it.
@@ -79,10 +88,9 @@ public sealed class TrainingCheckpointTests : IDisposable
     [Fact]
     public void Saving_a_step_again_replaces_it_while_latest_names_a_complete_checkpoint_throughout()
     {
-        manual_seed(1);
-        using var model = Config.CreateModel();
-        using var optimizer = AdamWFactory.Create(model, 1e-3, 0.1);
-        TrainingCheckpoint.Save(_run, model, optimizer, State(6));
+        (CausalLm model, AdamWOptimizer optimizer) = SavedAtStep6();
+        using var owned = model;
+        using var ownedOptimizer = optimizer;
         using (no_grad()) model.parameters().First().add_(Scalars.One, Scalars.One);
         float[] changed = model.parameters().First().data<float>().ToArray();
 
