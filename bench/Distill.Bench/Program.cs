@@ -41,7 +41,7 @@ public static class BenchProgram
                 Console.Error.WriteLine("  incremental [--model models/austen-gpt] [--batch 8] [--prompt 64] [--steps 128] [--k 64] [--warmup 1] [--rounds 5] [--threads 0]");
                 Console.Error.WriteLine("  kv-memory [--rounds 7] [--bytes 23855104]   first touch of a prefix-cache block's fresh memory, 4 KiB vs huge pages");
                 Console.Error.WriteLine("  prefetch [--steps 24] [--rounds 2] [--prefetch 2] [--k 256] [--float16] [--student student|teacher|<model.json>] [--models models] [--no-pin]");
-                Console.Error.WriteLine("  kill-resume [--steps 300] [--kills 10] [--seed 1] [--models models] [--data data/austen] [--out <folder>]   SIGKILL a train run at random moments, resume, compare losses");
+                Console.Error.WriteLine("  kill-resume [--steps 300] [--kills 10] [--seed 1] [--threads 1] [--models models] [--data data/austen] [--out <folder>]   SIGKILL a train run at random moments, resume, compare losses");
                 Console.Error.WriteLine("  quality [--methods " + string.Join(",", QualityMethods.Names) + "] [--seeds 1,2,3] [--results bench/results] [--force] [--dry-run] [--steps N --results <trial folder>]");
                 return 2;
         }

@@ -15,6 +15,7 @@ public static class KillResumeBench
         var random = new Random(BenchArgs.Int(args, "--seed", 1));
         (int kills, int steps) = (BenchArgs.Int(args, "--kills", 10), BenchArgs.Int(args, "--steps", 300));
         string root = Path.GetFullPath(BenchArgs.String(args, "--out", Path.Combine("runs", $"kill-resume-{DateTime.UtcNow:yyyyMMdd-HHmmss}")));
+        string threads = BenchArgs.String(args, "--threads", "1");   // the trainer's torch threads, the same in every session
         string student = Path.Combine(root, "student.json");
         Directory.CreateDirectory(root);
         await File.WriteAllTextAsync(student, """
@@ -25,9 +26,9 @@ public static class KillResumeBench
         [
             "--student", student, "--models", BenchArgs.String(args, "--models", "models"), "--data", BenchArgs.String(args, "--data", "data/austen"),
             "--steps", $"{steps}", "--batch-size", "4", "--seq-len", "64", "--eval-interval", "50", "--checkpoint-interval", "20",
-            "--no-baseline", "--threads", "1",
+            "--no-baseline", "--threads", threads,
         ];
-        Console.WriteLine($"kill-resume: {steps} steps, {kills} SIGKILLs, runs in {root}");
+        Console.WriteLine($"kill-resume: {steps} steps, {kills} SIGKILLs, trainer threads {threads}, runs in {root}");
 
         string whole = Path.Combine(root, "uninterrupted");
         var clock = Stopwatch.StartNew();
@@ -41,7 +42,7 @@ public static class KillResumeBench
         clock.Restart();
         for (int kill = 0; kill <= kills; kill++)
         {
-            string[] arguments = kill == 0 ? ["train", .. options, "--out", killed] : ["train", "--resume", killed, "--threads", "1"];
+            string[] arguments = kill == 0 ? ["train", .. options, "--out", killed] : ["train", "--resume", killed, "--threads", threads];
             await using var session = TrainerSession.Start(arguments);
             if (kill == kills)
             {
