@@ -55,6 +55,7 @@ builder.Services.AddSingleton<ModelLoader>();
 builder.Services.AddSingleton<ModelFolderScanner>();
 builder.Services.AddSingleton<ApiKeyFilter>();
 builder.Services.AddHostedService<ModelFolderWatcher>();
+builder.Services.AddHostedService<ParentProcessWatcher>();
 
 try
 {

@@ -226,7 +226,15 @@ public static class TrainJob
         string? resumeFrom = job.Settings.Resume is not null && Directory.Exists(Path.Combine(folder, TrainingCheckpoint.Folder))
             ? TrainingCheckpoint.Locate(folder)
             : null;
-        if (resumeFrom is not null) MetricsLog.TruncateAfter(folder, TrainingCheckpoint.ReadStep(resumeFrom));
+        if (resumeFrom is not null)
+        {
+            (int step, StepTail? pending) = TrainingCheckpoint.ReadResumePoint(resumeFrom);
+            MetricsLog.TruncateAfter(folder, step, pending is null ? null : pending.Rewrites);
+        }
+        else if (job.Settings.Resume is not null)
+        {
+            MetricsLog.TruncateAfter(folder, -1); // killed before its first checkpoint: the run starts over, its records too
+        }
         using MetricsLog metrics = MetricsLog.Open(folder);
         Console.WriteLine($"{title}: {description}");
         var run = new RunSetting(folder, job.Device, job.Evaluator, metrics,

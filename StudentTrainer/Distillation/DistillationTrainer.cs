@@ -16,6 +16,7 @@ namespace Distill.StudentTrainer.Distillation;
 /// <param name="ResumeFrom">A checkpoint folder (see <see cref="TrainingCheckpoint"/>) to continue exactly.</param>
 /// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
+/// <param name="CheckpointFiles">How checkpoints reach the disk; null: <see cref="DurableCheckpointFiles"/>.</param>
 public sealed record DistillRunContext(
     TokenStream Train,
     string RunFolder,
@@ -25,7 +26,8 @@ public sealed record DistillRunContext(
     MetricsLog? Metrics = null,
     string? InitialWeights = null,
     string? ResumeFrom = null,
-    CancellationToken Stop = default);
+    CancellationToken Stop = default,
+    ICheckpointFiles? CheckpointFiles = null);
 
 /// <summary>
 /// The distillation loop, flat as in nanoGPT: data → teacher (prefetched) → student forward → (1 − λ)·CE + λ·D →
@@ -44,7 +46,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             throw new ArgumentException("λ > 0 needs a teacher");
         Device device = context.Device;
         using var loop = new TrainingLoop(options, reporter, new RunSetting(context.RunFolder, device, context.Evaluator, context.Metrics,
-            context.InitialWeights, context.ResumeFrom, context.Stop)) { LogInterval = LogInterval };
+            context.InitialWeights, context.ResumeFrom, context.Stop, context.CheckpointFiles)) { LogInterval = LogInterval };
         CausalLm model = loop.Model;
         var sampler = new WindowSampler(context.Train, options.SequenceLength, options.BatchSize, options.Seed);
         long totalBatches = (long)options.Steps * options.GradientAccumulation;

@@ -14,6 +14,7 @@ namespace Distill.StudentTrainer.Distillation;
 /// <param name="ResumeFrom">A checkpoint folder (see <see cref="TrainingCheckpoint"/>) to continue exactly.</param>
 /// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
+/// <param name="CheckpointFiles">How checkpoints reach the disk; null: <see cref="DurableCheckpointFiles"/>.</param>
 public sealed record RunSetting(
     string RunFolder,
     Device Device,
@@ -21,7 +22,8 @@ public sealed record RunSetting(
     MetricsLog? Metrics = null,
     string? InitialWeights = null,
     string? ResumeFrom = null,
-    CancellationToken Stop = default);
+    CancellationToken Stop = default,
+    ICheckpointFiles? CheckpointFiles = null);
 
 /// <summary>What one optimiser step of a trainer did.</summary>
 /// <param name="Logged">The step's losses on a logging step (<see cref="TrainingLoop.IsLogStep"/>), else null.</param>
@@ -43,7 +45,8 @@ public sealed record TrainingHooks(
 /// (micro-batches, backward, clip, AdamW) → train record and progress → an evaluation every EvalInterval steps → a
 /// checkpoint every CheckpointInterval steps and at the end. It owns the student (random, initial weights, or a
 /// checkpoint's), the optimiser, the teacher version tracker and the clocks (training time apart from evaluations and
-/// checkpoints). A stop (SIGINT) or a failure after the first step writes a checkpoint of the last completed step.
+/// checkpoints). A stop (SIGINT) or a failure writes a checkpoint of the steps whose update completed, with what of the
+/// last one's bookkeeping remains (<see cref="StepTail"/>); none when a step fails after its update began.
 /// </summary>
 public sealed class TrainingLoop : IDisposable
 {
@@ -55,6 +58,7 @@ public sealed class TrainingLoop : IDisposable
     private readonly Stopwatch _asideClock = new();
     private readonly long _tokensBefore;
     private readonly double _secondsBefore, _waitBefore;
+    private readonly StepTail? _resumedTail;
     private long _sessionTokens;
 
     /// <summary>Seeds torch, builds the student and the optimiser, and restores a checkpoint when resuming.</summary>
@@ -79,6 +83,7 @@ public sealed class TrainingLoop : IDisposable
         {
             TrainingState state = Resume(setting.ResumeFrom);
             StartStep = state.Step;
+            _resumedTail = state.Pending;
             Versions.Restore(state.TeacherVersion, state.TeacherVersionChanges);
             (_tokensBefore, _secondsBefore, _waitBefore) = (state.TokensSeen, state.TrainSeconds, state.TeacherWaitSeconds);
         }
@@ -115,7 +120,10 @@ public sealed class TrainingLoop : IDisposable
         Optimizer.step();
     }
 
-    /// <summary>Evaluates at step 0 (unless resuming), trains the remaining steps with <paramref name="trainStep"/>, evaluates at the end.</summary>
+    /// <summary>
+    /// Evaluates at step 0 (unless resuming), finishes the bookkeeping a resumed checkpoint left to do, trains the
+    /// remaining steps with <paramref name="trainStep"/>, evaluates at the end.
+    /// </summary>
     /// <param name="trainStep">Trains step n (0-based) on the loop's model and optimiser; gets its learning rate already set.</param>
     public DistillResult Run(Func<int, StepOutcome> trainStep, TrainingHooks? hooks = null)
     {
@@ -123,60 +131,67 @@ public sealed class TrainingLoop : IDisposable
         hooks ??= new TrainingHooks();
         var losses = new List<(int, double)>();
         var evaluations = new List<(int, StudentEvaluation)>();
+        var progress = new StepProgress(StartStep, () => Optimizer.Updates, _resumedTail);
         if (StartStep == 0) Evaluate(0);
         _clock.Start();
-        int step = StartStep;
         string? checkpoint = null;
         bool interrupted = false;
         try
         {
-            for (; step < _options.Steps; step++)
+            progress.FinishTail(WriteRecord, Report, at => Evaluate(at));
+            for (int step = StartStep; step < _options.Steps; step++)
             {
                 if (_setting.Stop.IsCancellationRequested) { interrupted = true; break; }
                 double learningRate = _schedule.At(step);
                 Optimizer.LearningRate = learningRate;
+                progress.Starting();
                 StepOutcome outcome = trainStep(step);
                 _sessionTokens += outcome.Tokens;
                 int done = step + 1;
                 double seconds = _clock.Elapsed.TotalSeconds;
-                if (outcome.Logged is { } logged)
-                {
-                    losses.Add((done, logged.Loss));
-                    (string, double)[] values =
-                    [
-                        (MetricNames.Loss, logged.Loss), (MetricNames.CrossEntropy, logged.CrossEntropy),
-                        (MetricNames.Divergence, logged.Divergence), ("lr", learningRate), .. outcome.Extra ?? [],
-                    ];
-                    _setting.Metrics?.Append(done, MetricsRecord.Train, values);
-                }
                 double? waitShare = hooks.TeacherWait is { } wait ? wait().TotalSeconds / Math.Max(seconds, 1e-9) : null;
-                _reporter.Step(new StepReport(done, _options.Steps, outcome.Logged?.Loss, learningRate, _sessionTokens / seconds, waitShare));
-
-                if (done % _options.EvalInterval == 0 && done < _options.Steps) Evaluate(done);
-                if (done % _options.CheckpointInterval == 0 || done == _options.Steps) checkpoint = Save(done);
+                Dictionary<string, double>? record = outcome.Logged is { } logged
+                    ? new()
+                    {
+                        [MetricNames.Loss] = logged.Loss, [MetricNames.CrossEntropy] = logged.CrossEntropy,
+                        [MetricNames.Divergence] = logged.Divergence, ["lr"] = learningRate,
+                    }
+                    : null;
+                foreach ((string name, double value) in outcome.Extra ?? []) record?.Add(name, value);
+                progress.Trained(done, new StepTail(new StepReport(done, _options.Steps, outcome.Logged?.Loss, learningRate, _sessionTokens / seconds, waitShare),
+                    record, done % _options.EvalInterval == 0 && done < _options.Steps));
+                progress.FinishTail(WriteRecord, Report, at => Evaluate(at));
+                if (done % _options.CheckpointInterval == 0 || done == _options.Steps) checkpoint = Save(done, null);
             }
         }
-        catch (OperationCanceledException) when (_setting.Stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_setting.Stop.IsCancellationRequested && !progress.FailedMidStep)
         {
             interrupted = true; // stopped while waiting for the teacher: the step in progress left no trace
         }
-        catch (Exception failure) when (step > StartStep)
+        catch (Exception failure) when (progress.Advanced)
         {
-            // The teacher gone past patience, a pinned version changed, …: keep the completed steps for --resume.
-            string saved = Save(step);
-            _reporter.Message($"stopped at step {step} ({failure.Message}); checkpoint {saved}");
+            // The teacher gone past patience, a pinned version changed, a full disk, …: keep the completed steps for --resume.
+            _reporter.Message(progress.AfterFailure(failure, Save));
             throw;
         }
-        if (interrupted) checkpoint = Save(step);
+        if (interrupted) checkpoint = Save(progress.Completed, progress.Tail);
         else Evaluate(_options.Steps);
 
         _clock.Stop();
         double sessionSeconds = _clock.Elapsed.TotalSeconds;
         double totalSeconds = _secondsBefore + sessionSeconds;
         double totalWait = _waitBefore + (hooks.TeacherWait?.Invoke().TotalSeconds ?? 0);
-        return new DistillResult(step, _tokensBefore + _sessionTokens, totalSeconds, _asideClock.Elapsed.TotalSeconds,
+        return new DistillResult(progress.Completed, _tokensBefore + _sessionTokens, totalSeconds, _asideClock.Elapsed.TotalSeconds,
             _sessionTokens / Math.Max(sessionSeconds, 1e-9), totalSeconds > 0 ? totalWait / totalSeconds : 0, Versions.Changes,
             losses, evaluations, checkpoint, interrupted);
+
+        void WriteRecord(int done, IReadOnlyDictionary<string, double> record) => _setting.Metrics?.Append(done, MetricsRecord.Train, record);
+
+        void Report(StepReport report)
+        {
+            if (report.Loss is double loss) losses.Add((report.Step, loss));
+            _reporter.Step(report);
+        }
 
         void Evaluate(int at)
         {
@@ -192,7 +207,7 @@ public sealed class TrainingLoop : IDisposable
             hooks.AfterEvaluation?.Invoke(at);
         }
 
-        string Save(int done)
+        string Save(int done, StepTail? tail)
         {
             using var aside = Aside();
             var state = new TrainingState
@@ -206,9 +221,12 @@ public sealed class TrainingLoop : IDisposable
                 TokensSeen = _tokensBefore + _sessionTokens,
                 TrainSeconds = _secondsBefore + _clock.Elapsed.TotalSeconds,
                 TeacherWaitSeconds = _waitBefore + (hooks.TeacherWait?.Invoke().TotalSeconds ?? 0),
+                Pending = tail,
             };
             Action<string>? extra = hooks.SaveExtra is { } save ? folder => save(folder, done) : null;
-            return TrainingCheckpoint.Save(_setting.RunFolder, Model, Optimizer, state, extra);
+            string saved = TrainingCheckpoint.Save(_setting.RunFolder, Model, Optimizer, state, extra, _setting.CheckpointFiles);
+            progress.Saved(done);
+            return saved;
         }
     }
 

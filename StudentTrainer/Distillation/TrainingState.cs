@@ -26,4 +26,7 @@ public sealed record TrainingState
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
 
     [JsonPropertyName("teacher_wait_seconds")] public double TeacherWaitSeconds { get; init; }
+
+    /// <summary>What of step <see cref="Step"/>'s bookkeeping a failure left undone; null when none.</summary>
+    [JsonPropertyName("pending")] public StepTail? Pending { get; init; }
 }

@@ -104,13 +104,15 @@ public sealed class MetricsLog : IDisposable
     /// Drops every record with a step after <paramref name="step"/> (and a last line cut short), rewriting the log
     /// atomically: readers see the old log or the new one, never a mix. Call it while no <see cref="MetricsLog"/> is open.
     /// </summary>
+    /// <param name="rewrittenAtStep">Which records of <paramref name="step"/> itself to drop too: those the resumed run writes again.</param>
     /// <returns>The number of records dropped.</returns>
-    public static int TruncateAfter(string runFolder, long step)
+    public static int TruncateAfter(string runFolder, long step, Func<MetricsRecord, bool>? rewrittenAtStep = null)
     {
         string path = PathIn(runFolder);
         if (!File.Exists(path)) return 0;
         var lines = ReadLines(path);
-        string[] kept = [.. lines.Where(line => line.Record.Step <= step).Select(line => line.Text)];
+        string[] kept = [.. lines.Where(line => line.Record.Step < step || line.Record.Step == step && rewrittenAtStep?.Invoke(line.Record) != true)
+            .Select(line => line.Text)];
         AtomicFile.Write(path, stream =>
         {
             foreach (string text in kept) stream.Write(Encoding.UTF8.GetBytes(text + "\n"));

@@ -2,7 +2,8 @@ namespace Distill.StudentTrainer.Export;
 
 /// <summary>
 /// Writes a file so that readers see either the old file or the complete new one: the bytes go to a hidden
-/// temporary file in the same folder, are flushed to disk, then renamed over the target.
+/// temporary file in the same folder, are flushed to disk, then renamed over the target, and the folder is flushed so
+/// that the rename itself survives a crash.
 /// </summary>
 public static class AtomicFile
 {
@@ -21,6 +22,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
+            PosixFiles.Flush(folder);
         }
         catch
         {

@@ -12,6 +12,7 @@ namespace Distill.StudentTrainer.Schemes;
 /// <param name="ResumeFrom">A checkpoint folder of an earlier session of this run, to continue exactly.</param>
 /// <param name="Metrics">Receives train and eval records; on resume, the caller truncates it to the checkpoint's step first.</param>
 /// <param name="Stop">Fires on SIGINT: the run writes a checkpoint of its last completed step and returns.</param>
+/// <param name="CheckpointFiles">How checkpoints reach the disk; null: <see cref="Distillation.DurableCheckpointFiles"/>.</param>
 public sealed record MiniLlmRunContext(
     IReadOnlyList<TokenizedPair> Pairs,
     TokenStream Corpus,
@@ -22,4 +23,5 @@ public sealed record MiniLlmRunContext(
     MetricsLog? Metrics = null,
     string? InitialWeights = null,
     string? ResumeFrom = null,
-    CancellationToken Stop = default);
+    CancellationToken Stop = default,
+    Distillation.ICheckpointFiles? CheckpointFiles = null);

@@ -45,10 +45,12 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
         int startStep = 0;
         var totals = new Totals();
         double secondsBefore = 0;
+        StepTail? resumedTail = null;
         if (context.ResumeFrom is not null)
         {
             MiniLlmTrainingState state = Resume(context.ResumeFrom, model, optimizer);
             startStep = state.Step;
+            resumedTail = state.Pending;
             versions.Restore(state.TeacherVersion, state.TeacherVersionChanges);
             totals = new Totals(state.ResponseTokens, state.LmTokens, state.TeacherRequests, state.TeacherWaitSeconds);
             secondsBefore = state.TrainSeconds;
@@ -61,47 +63,54 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
         StudentEvaluation? finalEvaluation = null;
         var clock = new Stopwatch();           // training only: evaluations and checkpoints are timed apart
         var asideClock = new Stopwatch();
+        var progress = new StepProgress(startStep, () => optimizer.Updates, resumedTail);
         if (startStep == 0) Evaluate(0);
         clock.Start();
-        int step = startStep;
         string? checkpoint = null;
         bool interrupted = false;
         try
         {
-            for (; step < options.Steps; step++)
+            progress.FinishTail(WriteRecord, Report, at => Evaluate(at));
+            for (int step = startStep; step < options.Steps; step++)
             {
                 if (context.Stop.IsCancellationRequested) { interrupted = true; break; }
+                progress.Starting();
                 StepFigures figures = TrainStep(step);
                 int done = step + 1;
                 double seconds = clock.Elapsed.TotalSeconds;
-                losses.Add((done, figures.Loss));
-                context.Metrics?.Append(done, MetricsRecord.Train, figures.ToMetrics());
-                reporter.Step(new StepReport(done, options.Steps, figures.Loss, figures.LearningRate,
-                    (totals.ResponseTokens - sessionTokensBefore) / Math.Max(seconds, 1e-9), WaitShare()));
-
-                if (done % options.EvalInterval == 0 && done < options.Steps) Evaluate(done);
-                if (done % options.CheckpointInterval == 0 || done == options.Steps) checkpoint = Save(done);
+                var report = new StepReport(done, options.Steps, figures.Loss, figures.LearningRate,
+                    (totals.ResponseTokens - sessionTokensBefore) / Math.Max(seconds, 1e-9), WaitShare());
+                progress.Trained(done, new StepTail(report, figures.ToMetrics(), done % options.EvalInterval == 0 && done < options.Steps));
+                progress.FinishTail(WriteRecord, Report, at => Evaluate(at));
+                if (done % options.CheckpointInterval == 0 || done == options.Steps) checkpoint = Save(done, null);
             }
         }
-        catch (OperationCanceledException) when (context.Stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.Stop.IsCancellationRequested && !progress.FailedMidStep)
         {
             interrupted = true; // stopped while waiting for the teacher: the step in progress left no trace
         }
-        catch (Exception failure) when (step > startStep)
+        catch (Exception failure) when (progress.Advanced)
         {
-            // The teacher gone past patience, a pinned version changed, …: keep the completed steps for resuming.
-            string saved = Save(step);
-            reporter.Message($"stopped at step {step} ({failure.Message}); checkpoint {saved}");
+            // The teacher gone past patience, a pinned version changed, a full disk, …: keep the completed steps for resuming.
+            reporter.Message(progress.AfterFailure(failure, Save));
             throw;
         }
-        if (interrupted) checkpoint = Save(step);
+        if (interrupted) checkpoint = Save(progress.Completed, progress.Tail);
         else finalEvaluation = Evaluate(options.Steps);
 
         clock.Stop();
         double sessionSeconds = clock.Elapsed.TotalSeconds;
-        return new MiniLlmResult(step, totals.ResponseTokens, totals.LmTokens, secondsBefore + sessionSeconds, asideClock.Elapsed.TotalSeconds,
+        return new MiniLlmResult(progress.Completed, totals.ResponseTokens, totals.LmTokens, secondsBefore + sessionSeconds, asideClock.Elapsed.TotalSeconds,
             (totals.ResponseTokens - sessionTokensBefore) / Math.Max(sessionSeconds, 1e-9), WaitShare(), totals.TeacherRequests,
             versions.Changes, losses, evaluations, finalEvaluation, checkpoint, interrupted);
+
+        void WriteRecord(int done, IReadOnlyDictionary<string, double> record) => context.Metrics?.Append(done, MetricsRecord.Train, record);
+
+        void Report(StepReport report)
+        {
+            if (report.Loss is double loss) losses.Add((report.Step, loss));
+            reporter.Step(report);
+        }
 
         StepFigures TrainStep(int stepIndex)
         {
@@ -164,7 +173,7 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
             return evaluation;
         });
 
-        string Save(int done) => Aside(() =>
+        string Save(int done, StepTail? tail) => Aside(() =>
         {
             var state = new MiniLlmTrainingState
             {
@@ -178,8 +187,11 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
                 TeacherRequests = totals.TeacherRequests,
                 TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds,
                 TeacherWaitSeconds = totals.TeacherWaitSeconds,
+                Pending = tail,
             };
-            return TrainingCheckpoint.Save(context.RunFolder, model, optimizer, state, done);
+            string saved = TrainingCheckpoint.Save(context.RunFolder, model, optimizer, state, done, files: context.CheckpointFiles);
+            progress.Saved(done);
+            return saved;
         });
 
         // Evaluations and checkpoints run on the aside clock, so the training clock times training alone.
@@ -228,7 +240,7 @@ public sealed class MiniLlmTrainer(MiniLlmTrainerOptions options, ITrainingRepor
         double Loss, double PolicyGradient, double Regulariser, double? LmLoss, double Ratio, double ClipFraction,
         double Reward, double Return, double ImportanceWeight, double ResponseLength, double TeacherWaitSeconds, double LearningRate)
     {
-        public IEnumerable<KeyValuePair<string, double>> ToMetrics()
+        public Dictionary<string, double> ToMetrics()
         {
             var values = new Dictionary<string, double>
             {

@@ -27,4 +27,7 @@ public sealed record MiniLlmTrainingState
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; init; }
 
     [JsonPropertyName("teacher_wait_seconds")] public double TeacherWaitSeconds { get; init; }
+
+    /// <summary>What of step <see cref="Step"/>'s bookkeeping a failure left undone; null when none.</summary>
+    [JsonPropertyName("pending")] public Distillation.StepTail? Pending { get; init; }
 }

@@ -198,11 +198,14 @@ public sealed class PairDistillationTrainer(PairDistillOptions options, ITrainin
             if (!distillm || at >= distill.Steps) return;
             double loss = context.ValidationLoss?.Invoke(model, at)
                           ?? ResponseCrossEntropy.Mean(model, context.Validation!, distill.BatchSize, device);
-            bool rose = schedule.ObserveValidationLoss(loss);
+            // The schedule changes last, so a failure before leaves it as the checkpoint's evaluation-due tail expects.
+            var observed = new DistillmSchedule(options.Distillm, schedule.State);
+            bool rose = observed.ObserveValidationLoss(loss);
             run.Metrics?.Append(at, SchemeMetricNames.Record,
-                (SchemeMetricNames.ValidationResponseLoss, loss), (SchemeMetricNames.Threshold, schedule.Threshold));
-            reporter.Message($"step {at}: validation response cross-entropy {loss:F4}, DistiLLM threshold {schedule.Threshold:F1}"
+                (SchemeMetricNames.ValidationResponseLoss, loss), (SchemeMetricNames.Threshold, observed.Threshold));
+            reporter.Message($"step {at}: validation response cross-entropy {loss:F4}, DistiLLM threshold {observed.Threshold:F1}"
                              + (rose ? " (rose: the loss is ε above its reference)" : ""));
+            schedule = observed;
         }
 
         IReadOnlyList<(string, double)> StepMetrics()

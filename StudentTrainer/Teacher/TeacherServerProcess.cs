@@ -8,7 +8,8 @@ namespace Distill.StudentTrainer.Teacher;
 /// <summary>
 /// A TeacherServer running as a child process on a loopback port, serving a models folder: started with
 /// <c>dotnet Distill.TeacherServer.dll --models … --urls http://127.0.0.1:port</c>, logging to a file, ready once
-/// <c>GET /health/ready</c> answers 200. <see cref="StopAsync"/> kills the process tree; <see cref="StartAsync"/>
+/// <c>GET /health/ready</c> answers 200; it stops by itself when this process exits (<c>--parent-pid</c>), even by
+/// SIGKILL. <see cref="StopAsync"/> kills the process tree; <see cref="StartAsync"/>
 /// starts it again on the same port. Disposing stops it.
 /// </summary>
 public sealed class TeacherServerProcess : IAsyncDisposable
@@ -156,6 +157,8 @@ public sealed class TeacherServerProcess : IAsyncDisposable
         yield return Path.GetFullPath(options.ModelsFolder);
         yield return "--urls";
         yield return $"http://127.0.0.1:{Port}";
+        yield return "--parent-pid";    // the server ends with this process, however it ends
+        yield return Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (options.Threads is { } threads)
         {
             yield return "--threads";

@@ -45,6 +45,9 @@ public sealed class AdamWOptimizer : optim.Optimizer
         set => field = value >= 0 ? value : throw new ArgumentException($"learning rate must be ≥ 0, got {value}");
     }
 
+    /// <summary>Calls of <see cref="step"/> so far (counted as each begins): whether an update has touched the parameters.</summary>
+    public long Updates { get; private set; }
+
     public override IEnumerable<Parameter> parameters() => _groups.SelectMany(g => g.Parameters);
 
     public override void zero_grad()
@@ -62,6 +65,7 @@ public sealed class AdamWOptimizer : optim.Optimizer
         Tensor? loss = null;
         if (closure is not null)
             using (enable_grad()) loss = closure();
+        Updates++;
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

@@ -21,5 +21,6 @@ public static class CommandLineSwitches
         ["--prefix-cache-bytes"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.PrefixCacheBytes)}",
         ["--split-past"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.SplitPastAttention)}",
         ["--inline-io"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.InlineIo)}",
+        ["--parent-pid"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ParentProcessId)}",
     };
 }

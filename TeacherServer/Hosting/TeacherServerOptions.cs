@@ -101,6 +101,13 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Range(1, 86_400)]
     public int RescanSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The process that started this server (its parent), or 0: when set, the server stops as soon as that process
+    /// exits, however it exits (<see cref="ParentProcessWatcher"/>).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ParentProcessId { get; set; }
+
     /// <summary>Seconds suggested in Retry-After on 429.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 1;

@@ -33,8 +33,10 @@ public static class BenchProgram
                 return await Training.MiniLlmUnevenPromptsBench.RunAsync(args[1..]);
             case "quality":
                 return await RunQualityAsync(args[1..]);
+            case "kill-resume":
+                return await Resilience.KillResumeBench.RunAsync(args[1..]);
             default:
-                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, malloc-tuning, server, flood, incremental, kv-memory, prefetch, minillm-uneven, quality");
+                Console.Error.WriteLine("usage: Distill.Bench <mode> [options]; modes: training-speed, malloc-tuning, server, flood, incremental, kv-memory, prefetch, minillm-uneven, quality, kill-resume");
                 Console.Error.WriteLine("  malloc-tuning [--rounds 2]   training-speed with glibc's default malloc and with the project's tuning");
                 Console.Error.WriteLine("  server [--model <folder>] [--batch 8] [--length 128] [--k 64] [--seconds 3] [--rounds 3] [--clients 16] [--threads 0] [--batch-tokens N]");
                 Console.Error.WriteLine("  flood [--model <folder>] [--server <Distill.TeacherServer.dll>] [--heap-limit 1610612736] [--clients 24] [--batch 64] [--length 256] [--k 256] [--json-clients 4] [--huge-sequences 8000] [--idle-uploads 40] [--work-budget N] [--body-budget N]");
@@ -42,6 +44,7 @@ public static class BenchProgram
                 Console.Error.WriteLine("  kv-memory [--rounds 7] [--bytes 23855104]   first touch of a prefix-cache block's fresh memory, 4 KiB vs huge pages");
                 Console.Error.WriteLine("  prefetch [--steps 24] [--rounds 2] [--prefetch 2] [--k 256] [--float16] [--student student|teacher|<model.json>] [--models models] [--no-pin]");
                 Console.Error.WriteLine("  minillm-uneven [--batch 8] [--shortest 16] [--longest 192] [--tokens 48] [--k 64] [--rounds 5] [--threads 1] [--models models]   MiniLLM rollouts, per-row starts vs one start");
+                Console.Error.WriteLine("  kill-resume [--steps 300] [--kills 10] [--seed 1] [--threads 1] [--models models] [--data data/austen] [--out <folder>]   SIGKILL a train run at random moments, resume, compare losses");
                 Console.Error.WriteLine("  quality [--methods " + string.Join(",", QualityMethods.Names) + "] [--seeds 1,2,3] [--results bench/results] [--force] [--dry-run] [--steps N --results <trial folder>]");
                 return 2;
         }

@@ -49,7 +49,7 @@ public sealed class DistillationTrainerTests : IDisposable
         KeyValueHeadCount = 2, MaxPositionEmbeddings = 16,
     };
 
-    private static DistillOptions Options(int steps = 12, ModelConfig? student = null) => new()
+    internal static DistillOptions Options(int steps = 12, ModelConfig? student = null) => new()
     {
         Student = student ?? StudentConfig, Steps = steps, BatchSize = 4, GradientAccumulation = 2, SequenceLength = 15,
         PeakLearningRate = 3e-3, FinalLearningRate = 3e-4, WarmupSteps = 3, TopK = 5, Divergence = DivergenceKind.Fkl,

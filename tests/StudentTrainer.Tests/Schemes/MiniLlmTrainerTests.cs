@@ -85,6 +85,25 @@ public sealed class MiniLlmTrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_failure_in_the_evaluation_after_a_step_saves_that_step_and_resuming_gives_the_uninterrupted_losses()
+    {
+        MiniLlmTrainerOptions options = MiniLlmFixtures.Options() with { EvalInterval = 2, CheckpointInterval = 100 };
+        var teacher = new LocalGptTeacher(_teacher);
+        MiniLlmResult whole = Run(options, teacher, Path.Combine(_root, "whole"), new Recorder(), evaluator: new FailingEvaluator());
+
+        string folder = Path.Combine(_root, "failed");
+        var first = new List<(int, double)>();
+        Assert.Throws<IOException>(() => Run(options, teacher, folder, new Recorder(r => first.Add((r.Step, r.Loss!.Value))),
+            evaluator: new FailingEvaluator(failingCall: 2)));     // the evaluation at step 2, after its updates
+        Assert.Equal(2, TrainingCheckpoint.ReadStep(TrainingCheckpoint.Locate(folder)));
+
+        var evaluator = new FailingEvaluator();
+        MiniLlmResult resumed = Run(options, teacher, folder, new Recorder(), TrainingCheckpoint.Locate(folder), evaluator: evaluator);
+        Assert.Equal(whole.Losses, first.Concat(resumed.Losses));
+        Assert.Equal(2, evaluator.Calls);   // steps 2 (due) and 4
+    }
+
+    [Fact]
     public void Resuming_with_other_training_options_is_refused()
     {
         var teacher = new LocalGptTeacher(_teacher);
@@ -117,9 +136,10 @@ public sealed class MiniLlmTrainerTests : IDisposable
     }
 
     private MiniLlmResult Run(MiniLlmTrainerOptions options, LocalGptTeacher teacher, string folder, Recorder reporter,
-                              string? resumeFrom = null, CancellationToken stop = default, MetricsLog? metrics = null) =>
+                              string? resumeFrom = null, CancellationToken stop = default, MetricsLog? metrics = null,
+                              IStudentEvaluator? evaluator = null) =>
         new MiniLlmTrainer(options, reporter).Run(new MiniLlmRunContext(_pairs, _corpus, teacher, folder, CPU,
-            Metrics: metrics, ResumeFrom: resumeFrom, Stop: stop));
+            evaluator, metrics, ResumeFrom: resumeFrom, Stop: stop));
 
     private sealed class Recorder(Action<StepReport>? onStep = null) : ITrainingReporter
     {
