@@ -36,7 +36,8 @@ public static class TrainCommand
         Option<string?> tokenizer = new("--tokenizer") { Description = $"Tokenizer folder of the student; must match the teacher's (fingerprint and vocabulary size). Default: the student's folder when it holds tokenizer files, else {StudentChoice.DefaultTokenizer}" };
         Option<string?> output = new("--out") { Description = "Run folder (default runs/train-<time>): checkpoints, metrics.jsonl, plots, summary.json, exported student" };
         Option<string?> resume = new("--resume") { Description = "Continue the run in this folder exactly from its latest checkpoint (its options are used)" };
-        Option<int> steps = new("--steps") { Description = "Optimiser steps", DefaultValueFactory = _ => defaults.Steps };
+        Option<int> steps = new("--steps") { Description = "Optimiser steps (of one epoch, with --epochs)", DefaultValueFactory = _ => defaults.Steps };
+        Option<int> epochs = new("--epochs") { Description = "Corpus runs: passes over the batches of --steps steps; every pass after the first trains on the same windows in a new order (so a --teacher-cache of --steps steps serves them all); the run takes epochs × steps steps", DefaultValueFactory = _ => 1 };
         Option<int> batch = new("--batch-size") { Description = "Sequences per micro-batch", DefaultValueFactory = _ => defaults.BatchSize };
         Option<int> accumulation = new("--grad-accum") { Description = "Micro-batches per optimiser step", DefaultValueFactory = _ => defaults.GradientAccumulation };
         Option<string> mode = new("--mode")
@@ -89,7 +90,7 @@ public static class TrainCommand
         var command = new Command(name, description);
         foreach (Option option in new Option[]
                  {
-                     mode, tasks, student, init, tokenizer, output, resume, steps, batch, accumulation,
+                     mode, tasks, student, init, tokenizer, output, resume, steps, epochs, batch, accumulation,
                      sequenceLength, learningRate, minLearningRate, warmup, weightDecay, clip, divergence, lambda, topK, temperature,
                      alpha, beta, mu, studentFraction, initThreshold, lossEpsilon, replayCapacity, replayRatio, ppoEpochs, teacherMix, lmCoefficient,
                      prefetch, evalInterval, checkpointInterval, evalPairs, rougePairs, pin, noBaseline, device, threads, seed, teacherCache,
@@ -101,9 +102,14 @@ public static class TrainCommand
             string? divergenceName = result.GetValue(divergence);
             (double? peak, double? final, int? warmupSteps, double? decay) =
                 (result.GetValue(learningRate), result.GetValue(minLearningRate), result.GetValue(warmup), result.GetValue(weightDecay));
+            int epochCount = result.GetValue(epochs);
+            if (epochCount < 1) throw new ArgumentException($"--epochs must be ≥ 1, got {epochCount}");
+            long totalSteps = (long)result.GetValue(steps) * epochCount;
+            if (totalSteps > int.MaxValue) throw new ArgumentException($"--epochs × --steps must be at most {int.MaxValue}, got {totalSteps}");
             DistillOptions distill = defaults with
             {
-                Steps = result.GetValue(steps),
+                Steps = (int)totalSteps,
+                EpochSteps = epochCount > 1 ? result.GetValue(steps) : null,
                 BatchSize = result.GetValue(batch),
                 GradientAccumulation = result.GetValue(accumulation),
                 SequenceLength = result.GetValue(sequenceLength),

@@ -39,6 +39,8 @@ public static class TrainJob
         bool miniLlm = settings.Mode == TrainMode.MiniLlm;
         if (settings.Mode != TrainMode.OffPolicy && !settings.OnPairs)
             throw new ArgumentException($"--mode {TrainModeNames.ToName(settings.Mode)} trains on prompt → response pairs: give --tasks");
+        if (settings.OnPairs && settings.Options.EpochSteps is not null)
+            throw new ArgumentException("--epochs repeats the windows of a corpus run; a run on prompt → response pairs draws its own (give --steps)");
         if (miniLlm && settings.Options.GradientAccumulation != 1)
             throw new ArgumentException("--grad-accum is not used by --mode minillm: a step is one rollout of --batch-size prompts");
         Device device = CliOptions.ApplyRuntime(settings.Device, settings.Threads);

@@ -11,6 +11,12 @@ public sealed record DistillOptions
     /// <summary>Optimiser steps.</summary>
     public int Steps { get; init; } = 300;
 
+    /// <summary>
+    /// Steps of one epoch over a fixed set of batches (<c>--epochs</c>): batch n of a later epoch is one of the first
+    /// epoch's, in a new order (<see cref="Data.EpochBatchOrder"/>); null: every batch is new.
+    /// </summary>
+    public int? EpochSteps { get; init; }
+
     /// <summary>Sequences per micro-batch; a step sees <see cref="BatchSize"/> × <see cref="GradientAccumulation"/> sequences.</summary>
     public int BatchSize { get; init; } = 16;
 
@@ -76,6 +82,7 @@ public sealed record DistillOptions
     {
         Student.Validate();
         if (Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {Steps}");
+        if (EpochSteps is { } epoch && (epoch < 1 || epoch > Steps)) throw new ArgumentException($"an epoch of {epoch} steps does not fit a run of {Steps}");
         if (BatchSize < 1) throw new ArgumentException($"--batch-size must be ≥ 1, got {BatchSize}");
         if (GradientAccumulation < 1) throw new ArgumentException($"--grad-accum must be ≥ 1, got {GradientAccumulation}");
         if (SequenceLength < 2 || SequenceLength > Student.ContextLength)

@@ -49,9 +49,10 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             context.InitialWeights, context.ResumeFrom, context.Stop, context.CheckpointFiles)) { LogInterval = LogInterval };
         CausalLm model = loop.Model;
         var sampler = new WindowSampler(context.Train, options.SequenceLength, options.BatchSize, options.Seed);
+        var epochs = options.EpochSteps is { } epoch ? new EpochBatchOrder((long)epoch * options.GradientAccumulation, options.Seed) : null;
         long totalBatches = (long)options.Steps * options.GradientAccumulation;
         using var prefetcher = options.UsesTeacher
-            ? new TeacherPrefetcher(context.Teacher!, sampler.InputsOf, options.TopK, (float)options.Temperature, options.PrefetchDepth, totalBatches)
+            ? new TeacherPrefetcher(context.Teacher!, n => sampler.InputsOf(SourceOf(n)), options.TopK, (float)options.Temperature, options.PrefetchDepth, totalBatches)
             : null;
         int tokensPerStep = options.BatchSize * options.GradientAccumulation * options.SequenceLength;
         prefetcher?.Request((long)loop.StartStep * options.GradientAccumulation); // the teacher works while step 0 is evaluated
@@ -65,7 +66,7 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             for (int micro = 0; micro < options.GradientAccumulation; micro++)
             {
                 long batchIndex = (long)stepIndex * options.GradientAccumulation + micro;
-                (Tensor inputs, Tensor targets) = context.Train.Slice(sampler.StartsOf(batchIndex), options.SequenceLength);
+                (Tensor inputs, Tensor targets) = context.Train.Slice(sampler.StartsOf(SourceOf(batchIndex)), options.SequenceLength);
                 using TeacherTargets? teacher = prefetcher is null ? null : Answer(prefetcher.Take(batchIndex, context.Stop));
                 Tensor mask = ones(inputs.shape, ScalarType.Bool, device);
                 (Tensor loss, Tensor crossEntropy, Tensor divergence) = DistillationStep.Loss(model, inputs.to(device), targets.to(device), mask,
@@ -76,6 +77,8 @@ public sealed class DistillationTrainer(DistillOptions options, ITrainingReporte
             loop.ClipAndStep();
             return new StepOutcome(loop.IsLogStep(stepIndex) ? StepLosses.Mean(sums, options.GradientAccumulation) : null, tokensPerStep);
         }
+
+        long SourceOf(long batch) => epochs?.SourceOf(batch) ?? batch;
 
         TeacherTargets Answer(TopKResult answer)
         {

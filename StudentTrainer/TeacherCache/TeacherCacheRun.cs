@@ -10,7 +10,7 @@ namespace Distill.StudentTrainer.TeacherCache;
 /// <summary>
 /// The teacher requests of one corpus run (distillation on windows, <see cref="DistillationTrainer"/>): training batch
 /// n is the windows <see cref="WindowSampler"/> draws for it, asked at the run's k and τ; the evaluation asks its
-/// windows at τ = 1 and the greedy continuations of its prompts. Both sides of a cache build it from the same settings.
+/// windows at τ = 1 and the greedy continuations of its prompts. A run of several epochs needs the first epoch's only. Both sides of a cache build it from the same settings.
 /// </summary>
 public sealed class TeacherCacheRun
 {
@@ -25,14 +25,17 @@ public sealed class TeacherCacheRun
         _sampler = new WindowSampler(train, options.SequenceLength, options.BatchSize, options.Seed);
         EvaluationRequests = evaluation is null ? [] : StudentEvaluator.WindowRequests(evaluation, evaluationTopK, evaluationBatch).ToArray();
         GenerateRequests = evaluation is null || evaluation.Prompts.Length == 0 ? [] : [StudentEvaluator.ContinuationRequest(evaluation)];
-        Data = new TeacherCacheData(Hash(train), options.SequenceLength, options.BatchSize, options.GradientAccumulation, options.Seed, options.Steps,
+        Data = new TeacherCacheData(Hash(train), options.SequenceLength, options.BatchSize, options.GradientAccumulation, options.Seed, EpochSteps,
             EvaluationHash(EvaluationRequests, GenerateRequests));
     }
 
     public DistillOptions Options { get; }
 
-    /// <summary>Training batches of the run: steps × micro-batches.</summary>
-    public long Batches => (long)Options.Steps * Options.GradientAccumulation;
+    /// <summary>Steps whose batches the run draws: all of them, or one epoch's when it repeats them (<see cref="DistillOptions.EpochSteps"/>).</summary>
+    public int EpochSteps => Options.EpochSteps ?? Options.Steps;
+
+    /// <summary>Training batches whose answers the run needs: those steps × micro-batches.</summary>
+    public long Batches => (long)EpochSteps * Options.GradientAccumulation;
 
     public TeacherCacheData Data { get; }
 
@@ -53,7 +56,7 @@ public sealed class TeacherCacheRun
         if (data.SequenceLength != Data.SequenceLength || data.BatchSize != Data.BatchSize || data.GradientAccumulation != Data.GradientAccumulation || data.Seed != Data.Seed)
             return $"it holds the windows of --seq-len {data.SequenceLength} --batch-size {data.BatchSize} --grad-accum {data.GradientAccumulation} --seed {data.Seed}, "
                    + $"the run draws those of --seq-len {Data.SequenceLength} --batch-size {Data.BatchSize} --grad-accum {Data.GradientAccumulation} --seed {Data.Seed}";
-        if (data.Steps < Data.Steps) return $"it covers {data.Steps} steps, the run takes {Data.Steps}";
+        if (data.Steps < Data.Steps) return $"it covers the batches of {data.Steps} steps, the run draws those of {Data.Steps}";
         if (data.Evaluation != Data.Evaluation) return "its evaluation requests differ from the run's (--eval-windows, --eval-prompts, their lengths, or the validation split)";
         return null;
     }

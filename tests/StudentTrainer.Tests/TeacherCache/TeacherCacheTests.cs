@@ -61,6 +61,19 @@ public sealed class TeacherCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_run_of_two_epochs_reads_a_cache_of_one_and_has_the_losses_of_the_live_run_of_two()
+    {
+        DistillOptions twoEpochs = Options(steps: 16) with { EpochSteps = 8 };
+        List<(int, double)> live = Train(twoEpochs, new LocalGptTeacher(TeacherModel.Value), "live");
+        using var cached = new CachedTeacher(TeacherCacheReader.Open(Precompute("one-epoch", LogprobPrecision.Float32)));
+
+        cached.Check(RunOf(twoEpochs));
+        Assert.Equal(16, live.Count);
+        Assert.Equal(live, Train(twoEpochs, cached, "cached"));
+        Assert.NotEqual(live.Take(8).Select(l => l.Item2), live.Skip(8).Select(l => l.Item2));
+    }
+
+    [Fact]
     public void A_float16_cache_gives_losses_within_a_thousandth_and_a_third_of_the_bytes_a_position_at_k_64()
     {
         List<(int Step, double Loss)> live = Train(Options(), new LocalGptTeacher(TeacherModel.Value), "live");
@@ -103,7 +116,7 @@ public sealed class TeacherCacheTests : IDisposable
         cached.Check(new TeacherCacheRun(TrainTokens, Options(), Evaluation, 3, 8));
         Assert.Contains("seed 5, the run draws those of --seq-len 15 --batch-size 4 --grad-accum 2 --seed 6",
             Assert.Throws<InvalidOperationException>(() => cached.Check(RunOf(Options(seed: 6)))).Message);
-        Assert.Contains("it covers 8 steps, the run takes 9", Assert.Throws<InvalidOperationException>(() => cached.Check(RunOf(Options(steps: 9)))).Message);
+        Assert.Contains("it covers the batches of 8 steps, the run draws those of 9", Assert.Throws<InvalidOperationException>(() => cached.Check(RunOf(Options(steps: 9)))).Message);
         Assert.Contains("it holds k = 5 at τ = 1, the run asks k = 6",
             Assert.Throws<InvalidOperationException>(() => cached.Check(RunOf(Options() with { TopK = 6 }))).Message);
         Assert.Contains("other training tokens", Assert.Throws<InvalidOperationException>(() =>
