@@ -135,8 +135,8 @@ public static class ServerBenchmark
         Console.WriteLine();
         Console.WriteLine($"{$"bytes per position out of the session at k = {options.K}",-52}{"bytes",12}{"vs host",12}");
         var hostBytes = sessionBytes[TopKPlacement.Host] / (double)positions;
-        Row("top-k on the host: V·4 + 4 (log-probs, next)", hostBytes, hostBytes, "0.0");
-        Row("top-k in the graph: k·8 + 4 (k log-probs and ids, next)", sessionBytes[TopKPlacement.Graph] / (double)positions, hostBytes, "0.0");
+        Row("top-k on the host: V·4 + 4 (all log-probs, next)", hostBytes, hostBytes, "0.0");
+        Row("top-k in the graph: k·8 + 4 (top k and ids, next)", sessionBytes[TopKPlacement.Graph] / (double)positions, hostBytes, "0.0");
         return 0;
     }
 
