@@ -4,7 +4,6 @@ using Distill.Shared.Wire;
 using Distill.TeacherServer.Caching;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Onnx;
-using Distill.TeacherServer.Selection;
 
 namespace Distill.TeacherServer.Batching;
 
@@ -12,7 +11,8 @@ namespace Distill.TeacherServer.Batching;
 /// Merges rows of concurrent requests for one model version into ORT runs of at most
 /// <c>maxBatchTokens</c> padded tokens, in arrival order within groups of similar width (<see cref="BatchSelection"/>: a
 /// row's width is what it runs after the prefix the cache holds for it), and hands each row its slice of the result.
-/// Rows may differ in k, τ and start: a run uses the largest k and a τ per row. A batch under budget waits up to the batch
+/// Rows may differ in k, τ and start: a run uses the largest k (a graph that selects the top-k itself selects that many,
+/// and each row takes its first k) and a τ per row. A batch under budget waits up to the batch
 /// window for more rows, but only while a request that may still submit rows is expected (<see cref="Expect"/>).
 /// Rows reuse the keys and values of prefixes the version ran before (<see cref="PrefixKvCache"/>, owned by the worker).
 /// </summary>
@@ -196,7 +196,8 @@ public sealed class DynamicBatcher
         {
             var temperatures = batch.Select(r => r.Temperature).ToArray();
             var started = Stopwatch.GetTimestamp();
-            var (output, pastLengths) = runner.Run(batch.Select(r => (r.Tokens, r.Start)).ToArray(), temperatures, batch.Any(r => r.WantLastLogits));
+            var (output, pastLengths) = runner.Run(batch.Select(r => (r.Tokens, r.Start)).ToArray(), temperatures, batch.Any(r => r.WantLastLogits),
+                Math.Max(1, batch.Max(r => r.K)));
             var results = new RowResult[batch.Count];
             using (output)
             {
@@ -264,9 +265,8 @@ public sealed class DynamicBatcher
         var ids = new int[answered * k];
         var logprobs = new float[answered * k];
         var next = new float[answered];
-        var vocab = output.VocabSize;
         var first = b * output.Width + row.Start - pastLength;
-        TopKSelector.SelectPositions(output.Logprobs, vocab, first, answered, k, ids, logprobs);
+        output.SelectTopK(first, answered, k, ids, logprobs);
         var allNext = output.NextLogprobs;
         for (var i = 0; i < answered; i++)
         {
@@ -275,6 +275,7 @@ public sealed class DynamicBatcher
         float[]? lastLogits = null;
         if (row.WantLastLogits)
         {
+            var vocab = output.VocabSize;
             lastLogits = output.LastLogits.Slice(b * vocab, vocab).ToArray();
         }
         return new RowResult(new SequenceTopK(answered, k, ids, logprobs, next), lastLogits);

@@ -16,12 +16,13 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
     private readonly bool caching = cache is not null && session.SupportsPrefixCache;
 
     /// <param name="rows">(tokens, first answered position) of each row.</param>
+    /// <param name="k">The largest k of the rows (<see cref="TeacherSession.Run(IReadOnlyList{RowFeed}, PastFeed, ReadOnlySpan{float}, bool, bool, int)"/>).</param>
     /// <returns>The run's output and, per row, how many leading positions came from the cache (output index j is position pastLength + j).</returns>
-    public (TeacherBatchOutput Output, int[] PastLengths) Run(IReadOnlyList<(int[] Tokens, int Start)> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits)
+    public (TeacherBatchOutput Output, int[] PastLengths) Run(IReadOnlyList<(int[] Tokens, int Start)> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits, int k)
     {
         if (!caching || rows.All(r => r.Start == 0))
         {
-            return (session.Run(rows.Select(r => r.Tokens).ToArray(), temperatures, wantLastLogits), new int[rows.Count]);
+            return (session.Run(rows.Select(r => r.Tokens).ToArray(), temperatures, wantLastLogits, k), new int[rows.Count]);
         }
         var usable = rows.Select(r => Math.Min(r.Start, r.Tokens.Length - 1)).ToArray();
         var found = rows.Select((r, b) => cache!.Find(r.Tokens, usable[b])).ToArray();
@@ -44,7 +45,7 @@ public sealed class PrefixCachedRunner(TeacherSession session, PrefixKvCache? ca
         TeacherBatchOutput output;
         try
         {
-            output = session.Run(feeds, past, temperatures, wantLastLogits, wantKeyValues: true);
+            output = session.Run(feeds, past, temperatures, wantLastLogits, wantKeyValues: true, k);
         }
         catch when (!extending)
         {

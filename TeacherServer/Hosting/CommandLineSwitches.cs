@@ -9,6 +9,7 @@ public static class CommandLineSwitches
     {
         ["--models"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ModelsPath)}",
         ["--provider"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.ExecutionProvider)}",
+        ["--topk-placement"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.TopKPlacement)}",
         ["--threads"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.IntraOpThreads)}",
         ["--max-k"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.MaxK)}",
         ["--max-batch-tokens"] = $"{TeacherServerOptions.Section}:{nameof(TeacherServerOptions.MaxBatchTokens)}",

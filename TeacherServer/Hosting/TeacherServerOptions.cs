@@ -16,6 +16,14 @@ public sealed class TeacherServerOptions : IValidatableObject
     [Required]
     public string ExecutionProvider { get; set; } = ExecutionProviders.Cpu;
 
+    /// <summary>
+    /// Where the top-k is selected: "host" (in C#, from every position's log-probs, which leave the session), "graph" (a
+    /// TopK node in the graph: only k log-probs and ids per position leave the device), or "auto": graph with a GPU
+    /// execution provider, host on the CPU.
+    /// </summary>
+    [Required]
+    public string TopKPlacement { get; set; } = TopKPlacements.Auto;
+
     /// <summary>ORT intra-op threads per session; 0 lets ORT choose (one per physical core).</summary>
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
@@ -124,6 +132,10 @@ public sealed class TeacherServerOptions : IValidatableObject
             yield return new ValidationResult("ExecutionProvider 'cuda' needs the GPU build: dotnet build -p:DistillGpu=true.", [nameof(ExecutionProvider)]);
         }
 #endif
+        if (TopKPlacements.Problem(TopKPlacement) is { } placementProblem)
+        {
+            yield return new ValidationResult(placementProblem, [nameof(TopKPlacement)]);
+        }
         if (ApiKey is { Length: 0 })
         {
             yield return new ValidationResult("ApiKey is empty; leave it unset for no key.", [nameof(ApiKey)]);

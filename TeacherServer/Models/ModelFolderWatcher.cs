@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Memory;
+using Distill.TeacherServer.Onnx;
 using Microsoft.Extensions.Options;
 
 namespace Distill.TeacherServer.Models;
@@ -20,8 +21,8 @@ public sealed class ModelFolderWatcher(ModelFolderScanner scanner, IOptions<Teac
             Directory.CreateDirectory(scanner.Root);
         }
         var settings = options.Value;
-        logger.LogInformation("Watching models folder {Root}; provider {Provider}, intra-op threads {Threads}, max k {MaxK}, max batch tokens {MaxBatchTokens}, max queue {MaxQueue}, API key {ApiKey}",
-            scanner.Root, settings.ExecutionProvider, settings.IntraOpThreads, settings.MaxK, settings.MaxBatchTokens, settings.MaxQueue, settings.ApiKey is null ? "off" : "on");
+        logger.LogInformation("Watching models folder {Root}; provider {Provider}, top-k selected on the {Placement}, intra-op threads {Threads}, max k {MaxK}, max batch tokens {MaxBatchTokens}, max queue {MaxQueue}, API key {ApiKey}",
+            scanner.Root, settings.ExecutionProvider, TopKPlacements.Resolve(settings.TopKPlacement, settings.ExecutionProvider) == TopKPlacement.Graph ? "device (in the graph)" : "host", settings.IntraOpThreads, settings.MaxK, settings.MaxBatchTokens, settings.MaxQueue, settings.ApiKey is null ? "off" : "on");
         logger.LogInformation("Memory the GC may use {Available} bytes; work budget {Work} bytes, body budget {Bodies} bytes, largest body {MaxBody} bytes",
             MemoryBudgets.AvailableMemoryBytes, budgets.Work.Capacity, budgets.Bodies.Capacity, budgets.MaxBodyBytes);
         using var watcher = TryWatch(scanner.Root);

@@ -52,7 +52,8 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         {
             try
             {
-                session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit, splitPast);
+                session = TeacherSession.Open(model, manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit, splitPast,
+                    TopKPlacements.Resolve(settings.TopKPlacement, settings.ExecutionProvider));
             }
             catch (IncompatibleModelException e) when (splitPast)
             {
@@ -96,10 +97,12 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
         int[][] rows = manifest.ContextLength >= 2 ? [[0, 0], [0]] : [[0], [0]];
         try
         {
-            using var output = session.Run(rows, [1f, 1f], wantLastLogits: true);
+            using var output = session.Run(rows, [1f, 1f], wantLastLogits: true, k: 1);
             var vocabSize = output.VocabSize;
-            if (output.Logprobs.Length != rows.Length * output.Width * vocabSize || output.NextLogprobs.Length != rows.Length * output.Width
-                || output.LastLogits.Length != rows.Length * vocabSize)
+            var positions = rows.Length * output.Width;
+            // Throws when the top-k material is not one k-block (or vocabulary) per position.
+            output.SelectTopK(0, positions, 1, new int[positions], new float[positions]);
+            if (output.NextLogprobs.Length != positions || output.LastLogits.Length != rows.Length * vocabSize)
             {
                 throw new IncompatibleModelException("The logits of the test run do not have the shape [batch, sequence, vocab].");
             }

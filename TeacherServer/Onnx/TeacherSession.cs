@@ -23,8 +23,9 @@ public sealed class TeacherSession : IDisposable
     private readonly string[] keyValueOutputs;
 
     private TeacherSession(InferenceSession session, string[] inputNames, TensorElementType idsType, string? attentionMask,
-        string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts, bool newKeyValues)
+        string? positionIds, string? useCacheBranch, (string, TensorElementType, long, long)[] pasts, bool newKeyValues, TopKPlacement placement)
     {
+        Placement = placement;
         var outputs = session.OutputMetadata;
         var prefix = newKeyValues ? SplitPastGraph.NewPrefix : TopKGraphAugmenter.PresentPrefix;
         keyValueOutputs = pasts.Select(p => prefix + p.Item1[PastPrefix.Length..]).ToArray();
@@ -45,6 +46,9 @@ public sealed class TeacherSession : IDisposable
     /// </summary>
     public bool SupportsCache { get; }
 
+    /// <summary>Where a run's top-k is selected: outside the graph from every position's log-probs, or by the graph.</summary>
+    public TopKPlacement Placement { get; }
+
     /// <summary>
     /// True when the graph was rewritten by <see cref="SplitPastGraph"/>: a run outputs the new positions' keys and values
     /// only; otherwise it outputs present.*, the past followed by the new positions.
@@ -55,11 +59,12 @@ public sealed class TeacherSession : IDisposable
     /// <exception cref="IncompatibleModelException">The graph cannot be served.</exception>
     /// <param name="vocabLimit">Serve only the first that many logits (teacher.json's vocab_size); null serves them all.</param>
     /// <param name="splitPast">Rewrite the attention of cached steps to read the past in place where the graph allows it (<see cref="SplitPastGraph"/>).</param>
+    /// <param name="placement">Where the top-k is selected (<see cref="TopKGraphAugmenter"/>).</param>
     public static TeacherSession Open(ModelProto model, string logitsName, SessionOptions options, int? keyValueHeads, int? headDim, int? vocabLimit = null,
-        bool splitPast = true)
+        bool splitPast = true, TopKPlacement placement = TopKPlacement.Host)
     {
         var newKeyValues = splitPast && SplitPastGraph.Apply(model) is not null;
-        TopKGraphAugmenter.Append(model, logitsName, vocabLimit);
+        TopKGraphAugmenter.Append(model, logitsName, vocabLimit, placement);
         GeluDivisionForm.Apply(model);
         InferenceSession session;
         try
@@ -72,7 +77,7 @@ public sealed class TeacherSession : IDisposable
         }
         try
         {
-            return Plan(session, keyValueHeads, headDim, newKeyValues);
+            return Plan(session, keyValueHeads, headDim, newKeyValues, placement);
         }
         catch
         {
@@ -81,7 +86,7 @@ public sealed class TeacherSession : IDisposable
         }
     }
 
-    private static TeacherSession Plan(InferenceSession session, int? keyValueHeads, int? headDim, bool newKeyValues)
+    private static TeacherSession Plan(InferenceSession session, int? keyValueHeads, int? headDim, bool newKeyValues, TopKPlacement placement)
     {
         var inputs = session.InputMetadata;
         if (!inputs.TryGetValue("input_ids", out var ids))
@@ -98,7 +103,7 @@ public sealed class TeacherSession : IDisposable
         {
             switch (name)
             {
-                case "input_ids" or TopKGraphNames.Temperature or TopKGraphNames.NextIds or TopKGraphNames.LastIndex:
+                case "input_ids" or TopKGraphNames.Temperature or TopKGraphNames.NextIds or TopKGraphNames.LastIndex or TopKGraphNames.K:
                     break;
                 case "attention_mask":
                     RequireIdsType(name, meta, ids.ElementDataType);
@@ -126,7 +131,7 @@ public sealed class TeacherSession : IDisposable
                     throw new IncompatibleModelException($"The model needs an input this server cannot feed: '{name}'.");
             }
         }
-        return new TeacherSession(session, [.. inputs.Keys], ids.ElementDataType, attentionMask, positionIds, useCacheBranch, [.. pasts], newKeyValues);
+        return new TeacherSession(session, [.. inputs.Keys], ids.ElementDataType, attentionMask, positionIds, useCacheBranch, [.. pasts], newKeyValues, placement);
     }
 
     private static void RequireIdsType(string name, NodeMetadata meta, TensorElementType idsType)
@@ -141,8 +146,9 @@ public sealed class TeacherSession : IDisposable
     /// <param name="rows">Token ids of each row, each non-empty.</param>
     /// <param name="temperatures">τ of each row.</param>
     /// <param name="wantLastLogits">Also fetch the [B,V] logits at each row's last position.</param>
-    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits) =>
-        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, wantLastLogits, wantKeyValues: false);
+    /// <param name="k">The largest k any row asks for: what a graph that selects the top-k itself selects (ignored otherwise).</param>
+    public TeacherBatchOutput Run(IReadOnlyList<int[]> rows, ReadOnlySpan<float> temperatures, bool wantLastLogits, int k) =>
+        Run(rows.Select(r => new RowFeed(r, 0)).ToArray(), PastFeed.None, temperatures, wantLastLogits, wantKeyValues: false, k);
 
     /// <summary>
     /// Runs the positions of each row after its past: row b feeds tokens [PastLength, Length) as new positions
@@ -150,9 +156,14 @@ public sealed class TeacherSession : IDisposable
     /// <paramref name="wantKeyValues"/> the output holds the new positions' keys and values (<see cref="TeacherBatchOutput.KeyValues"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">A row has a past but the model has no KV-cache inputs.</exception>
-    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, bool wantLastLogits, bool wantKeyValues)
+    /// <exception cref="ArgumentOutOfRangeException">k is below 1 where the graph selects the top-k.</exception>
+    public TeacherBatchOutput Run(IReadOnlyList<RowFeed> rows, PastFeed past, ReadOnlySpan<float> temperatures, bool wantLastLogits, bool wantKeyValues, int k)
     {
         var batch = rows.Count;
+        if (Placement == TopKPlacement.Graph)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
+        }
         if (past.Width > 0 && !SupportsCache)
         {
             throw new InvalidOperationException("This model has no KV-cache inputs and outputs.");
@@ -227,11 +238,17 @@ public sealed class TeacherSession : IDisposable
             Add(TopKGraphNames.Temperature, OrtValue.CreateTensorValueFromMemory(temperatures.ToArray(), [batch, 1, 1]));
             Add(TopKGraphNames.NextIds, OrtValue.CreateTensorValueFromMemory(nextIds, matrix));
             Add(TopKGraphNames.LastIndex, OrtValue.CreateTensorValueFromMemory(lastIndex, [batch]));
+            string[] topK = [TopKGraphNames.Logprobs];
+            if (Placement == TopKPlacement.Graph)
+            {
+                Add(TopKGraphNames.K, OrtValue.CreateTensorValueFromMemory(new long[] { k }, [1]));
+                topK = [TopKGraphNames.TopKLogprobs, TopKGraphNames.TopKIds];
+            }
 
-            string[] outputs = [TopKGraphNames.Logprobs, TopKGraphNames.NextLogprob, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantKeyValues ? keyValueOutputs : []];
+            string[] outputs = [.. topK, TopKGraphNames.NextLogprob, .. wantLastLogits ? [TopKGraphNames.LastLogits] : Array.Empty<string>(), .. wantKeyValues ? keyValueOutputs : []];
             using var runOptions = new RunOptions();
             var results = session.Run(runOptions, names, values, outputs);
-            return new TeacherBatchOutput(results, width, wantLastLogits, wantKeyValues ? keyValueOutputs.Length : 0, OutputsNewKeyValuesOnly ? 0 : pastWidth);
+            return new TeacherBatchOutput(results, width, Placement == TopKPlacement.Graph ? k : 0, wantLastLogits, wantKeyValues ? keyValueOutputs.Length : 0, OutputsNewKeyValuesOnly ? 0 : pastWidth);
         }
         finally
         {

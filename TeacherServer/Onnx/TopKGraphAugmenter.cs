@@ -6,8 +6,11 @@ namespace Distill.TeacherServer.Onnx;
 /// <summary>
 /// Appends <c>logits/τ → LogSoftmax</c>, a gather of the next token's log-prob and a gather of each row's
 /// last-position logits to a causal LM graph, and makes those (and the KV-cache outputs <c>present.*</c> or <c>distill_new.*</c>) the only
-/// graph outputs. The top-k is selected outside the graph (<see cref="Selection.TopKSelector"/>), only at the
-/// positions a request asks for: ORT's TopK cost a fifth of a 16 × 256 batch at k = 256 and ran at every position.
+/// graph outputs. For <see cref="TopKPlacement.Host"/> the log-probs of every position are an output and the top-k is
+/// selected outside the graph (<see cref="Selection.TopKSelector"/>), only at the positions a request asks for: on the
+/// CPU ORT's TopK cost a fifth of a 16 × 256 batch at k = 256 and ran at every position. For
+/// <see cref="TopKPlacement.Graph"/> a TopK node with k as an input selects them instead, and only its k log-probs and
+/// ids (as int32) per position are outputs, so that the [B,T,V] log-probs never leave the execution provider's device.
 /// </summary>
 public static class TopKGraphAugmenter
 {
@@ -18,7 +21,7 @@ public static class TopKGraphAugmenter
     public const string PresentPrefix = "present.";
 
     /// <param name="vocabLimit">When set, only the first that many logits of the vocabulary axis are served (a Slice).</param>
-    public static void Append(ModelProto model, string logitsName, int? vocabLimit = null)
+    public static void Append(ModelProto model, string logitsName, int? vocabLimit = null, TopKPlacement placement = TopKPlacement.Host)
     {
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph ?? throw new IncompatibleModelException("The model has no graph.");
@@ -36,7 +39,7 @@ public static class TopKGraphAugmenter
             throw new IncompatibleModelException($"The output '{logitsName}' has rank {logitsType.Shape.Dim.Count}; [batch, sequence, vocab] expected.");
         }
         var taken = graph.Input.Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).ToHashSet();
-        foreach (var name in new[] { TopKGraphNames.Temperature, TopKGraphNames.NextIds, TopKGraphNames.LastIndex })
+        foreach (var name in new[] { TopKGraphNames.Temperature, TopKGraphNames.NextIds, TopKGraphNames.LastIndex, TopKGraphNames.K })
         {
             if (taken.Contains(name))
             {
@@ -77,12 +80,27 @@ public static class TopKGraphAugmenter
         graph.Input.Add(Tensor(TopKGraphNames.Temperature, DataType.Float, "batch", 1, 1));
         graph.Input.Add(Tensor(TopKGraphNames.NextIds, DataType.Int64, "batch", "sequence"));
         graph.Input.Add(Tensor(TopKGraphNames.LastIndex, DataType.Int64, "batch"));
+        if (placement == TopKPlacement.Graph)
+        {
+            graph.Node.Add(Node("TopK", [TopKGraphNames.Logprobs, TopKGraphNames.K], [TopKGraphNames.TopKLogprobs, "distill/topk_ids_int64"],
+                OnnxProtos.Attribute("axis", -1), OnnxProtos.Attribute("largest", 1), OnnxProtos.Attribute("sorted", 1)));
+            graph.Node.Add(Node("Cast", ["distill/topk_ids_int64"], [TopKGraphNames.TopKIds], OnnxProtos.Attribute("to", (long)DataType.Int32)));
+            graph.Input.Add(Tensor(TopKGraphNames.K, DataType.Int64, 1));
+        }
 
         // The KV-cache outputs stay (the prefix cache fetches them); the logits and anything else go.
         var presents = graph.Output.Where(o => o.Name.StartsWith(PresentPrefix, StringComparison.Ordinal) || o.Name.StartsWith(SplitPastGraph.NewPrefix, StringComparison.Ordinal)).ToArray();
         graph.Output.Clear();
         // Output shapes are left to shape inference: a declared symbol could clash with the model's own.
-        graph.Output.Add(Tensor(TopKGraphNames.Logprobs, DataType.Float));
+        if (placement == TopKPlacement.Graph)
+        {
+            graph.Output.Add(Tensor(TopKGraphNames.TopKLogprobs, DataType.Float));
+            graph.Output.Add(Tensor(TopKGraphNames.TopKIds, DataType.Int32));
+        }
+        else
+        {
+            graph.Output.Add(Tensor(TopKGraphNames.Logprobs, DataType.Float));
+        }
         graph.Output.Add(Tensor(TopKGraphNames.NextLogprob, DataType.Float));
         graph.Output.Add(Tensor(TopKGraphNames.LastLogits, DataType.Float));
         graph.Output.AddRange(presents);

@@ -161,7 +161,7 @@ public static class TopKSelector
 
         public void Add(int at, float value, int id)
         {
-            ranks[at] = Rank(value);
+            ranks[at] = LogprobRank.Of(value);
             ids[at] = id;
         }
 
@@ -218,18 +218,6 @@ public static class TopKSelector
                 ids[i] = (int)(uint)keys[i];
             }
             return ids.AsSpan(0, count);
-        }
-
-        private static uint Rank(float value)
-        {
-            if (float.IsNaN(value))
-            {
-                return uint.MaxValue;
-            }
-            // + 0 turns −0 into +0, which compare equal; the sign flip makes larger floats larger unsigned integers.
-            var bits = BitConverter.SingleToUInt32Bits(value + 0f);
-            var ascending = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
-            return ~ascending;
         }
     }
 }

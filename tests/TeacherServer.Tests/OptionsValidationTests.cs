@@ -1,4 +1,5 @@
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Onnx;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,8 @@ public sealed class OptionsValidationTests
     [Theory]
     [InlineData("TeacherServer:ExecutionProvider", "tpu")]
     [InlineData("TeacherServer:ExecutionProvider", "cuda")]
+    [InlineData("TeacherServer:TopKPlacement", "gpu")]
+    [InlineData("TeacherServer:TopKPlacement", "")]
     [InlineData("TeacherServer:MaxK", "0")]
     [InlineData("TeacherServer:MaxBatchTokens", "-1")]
     [InlineData("TeacherServer:MaxQueue", "0")]
@@ -48,4 +51,18 @@ public sealed class OptionsValidationTests
 
     [Fact]
     public void Defaults_are_valid() => ValidateAtStart("TeacherServer:MaxK", "256");
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("Graph")]
+    [InlineData("host")]
+    public void Every_top_k_placement_is_valid(string value) => ValidateAtStart("TeacherServer:TopKPlacement", value);
+
+    [Theory]
+    [InlineData("auto", ExecutionProviders.Cpu, TopKPlacement.Host)]
+    [InlineData("Auto", ExecutionProviders.Cuda, TopKPlacement.Graph)]
+    [InlineData("graph", ExecutionProviders.Cpu, TopKPlacement.Graph)]
+    [InlineData("Host", ExecutionProviders.Cuda, TopKPlacement.Host)]
+    public void Auto_selects_the_top_k_in_the_graph_on_a_gpu_only(string value, string provider, TopKPlacement expected) =>
+        Assert.Equal(expected, TopKPlacements.Resolve(value, provider));
 }

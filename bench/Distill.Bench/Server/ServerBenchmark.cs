@@ -6,13 +6,13 @@ using Distill.Shared.Onnx;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Models;
 using Distill.TeacherServer.Onnx;
-using Distill.TeacherServer.Selection;
 
 namespace Distill.Bench.Server;
 
 /// <summary>
 /// Tokens/s of the same batch through HTTP (binary, JSON) and through ORT directly in-process, the gain of
-/// dynamic batching for concurrent single-sequence clients, and the bytes per position of each encoding.
+/// dynamic batching for concurrent single-sequence clients, and the bytes per position of each encoding; in-process,
+/// the top-k selected in C# beside the top-k selected in the graph, and the bytes per position each copies out of the session.
 /// </summary>
 public static class ServerBenchmark
 {
@@ -45,7 +45,25 @@ public static class ServerBenchmark
         var temperatures = Enumerable.Repeat(1f, options.Batch).ToArray();
         var selectionThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         using var sessionOptions = SessionOptionsFactory.Create(ExecutionProviders.Cpu, options.Threads, folder);
-        using var session = TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName, sessionOptions, manifest.KeyValueHeads, manifest.HeadDim);
+        TeacherSession Open(TopKPlacement placement) => TeacherSession.Open(ModelProto.Parser.ParseFrom(File.ReadAllBytes(manifest.ModelPath)), manifest.LogitsName,
+            sessionOptions, manifest.KeyValueHeads, manifest.HeadDim, manifest.VocabLimit, placement: placement);
+        using var session = Open(TopKPlacement.Host);
+        using var graphSession = Open(TopKPlacement.Graph);
+        var sessionBytes = new Dictionary<TopKPlacement, long>();
+        Task Direct(TeacherSession direct)
+        {
+            using var output = direct.Run(batch, temperatures, wantLastLogits: false, options.K);
+            sessionBytes[direct.Placement] = output.TopKBytes;
+            var ids = new int[positions * options.K];
+            var logprobs = new float[positions * options.K];
+            // As the server's batcher does: rows selected in parallel on as many threads as ORT may use.
+            Parallel.For(0, options.Batch, new ParallelOptions { MaxDegreeOfParallelism = selectionThreads }, row =>
+                output.SelectTopK(row * length, length, options.K,
+                    ids.AsSpan(row * length * options.K, length * options.K),
+                    logprobs.AsSpan(row * length * options.K, length * options.K)));
+            _ = output.NextLogprobs.ToArray();
+            return Task.CompletedTask;
+        }
         var batchedSettings = new Dictionary<string, string> { ["TeacherServer:IntraOpThreads"] = threads };
         if (options.BatchTokens is { } budget)
         {
@@ -75,19 +93,8 @@ public static class ServerBenchmark
         }
         for (var round = 0; round < options.Rounds; round++)
         {
-            await Record("direct", () => MeasureAsync(batchTokens, options.Seconds, () =>
-            {
-                using var output = session.Run(batch, temperatures, wantLastLogits: false);
-                var ids = new int[positions * options.K];
-                var logprobs = new float[positions * options.K];
-                // As the server's batcher does: rows selected in parallel on as many threads as ORT may use.
-                Parallel.For(0, options.Batch, new ParallelOptions { MaxDegreeOfParallelism = selectionThreads }, row =>
-                    TopKSelector.SelectPositions(output.Logprobs, output.VocabSize, row * length, length, options.K,
-                        ids.AsSpan(row * length * options.K, length * options.K),
-                        logprobs.AsSpan(row * length * options.K, length * options.K)));
-                _ = output.NextLogprobs.ToArray();
-                return Task.CompletedTask;
-            }));
+            await Record("direct", () => MeasureAsync(batchTokens, options.Seconds, () => Direct(session)));
+            await Record("direct graph", () => MeasureAsync(batchTokens, options.Seconds, () => Direct(graphSession)));
             await Record("binary", () => MeasureAsync(batchTokens, options.Seconds, () => PostBinaryAsync(server.Client, request, float16: false)));
             await Record("json", () => MeasureAsync(batchTokens, options.Seconds, () => PostJsonAsync(server.Client, request)));
             await Record("unbatched", () => ConcurrentClientsAsync(unbatchedServer.Client, options, batch[0]));
@@ -100,7 +107,7 @@ public static class ServerBenchmark
             var sorted = figures[name].Order().ToArray();
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         }
-        var (direct, binary, json) = (Median("direct"), Median("binary"), Median("json"));
+        var (direct, directGraph, binary, json) = (Median("direct"), Median("direct graph"), Median("binary"), Median("json"));
         var (unbatched, batched, unbatchedShort, batchedShort) = (Median("unbatched"), Median("batched"), Median("unbatched short"), Median("batched short"));
 
         var bytesRequest = request with { K = BytesK };
@@ -110,7 +117,8 @@ public static class ServerBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"{"throughput, same model and batch",-52}{"tokens/s",12}{"vs direct",12}");
-        Row("ORT direct in-process (same top-k graph)", direct, direct);
+        Row("ORT direct in-process, top-k selected in C#", direct, direct);
+        Row("ORT direct, top-k selected in the graph", directGraph, direct);
         Row("HTTP binary (float32 log-probs)", binary, direct);
         Row("HTTP JSON", json, direct);
         Console.WriteLine();
@@ -124,6 +132,11 @@ public static class ServerBenchmark
         Row("binary float32", binaryBytes / (double)positions, binaryBytes / (double)positions, "0.0");
         Row("binary float16", halfBytes / (double)positions, binaryBytes / (double)positions, "0.0");
         Row("JSON", jsonBytes / (double)positions, binaryBytes / (double)positions, "0.0");
+        Console.WriteLine();
+        Console.WriteLine($"{$"bytes per position out of the session at k = {options.K}",-52}{"bytes",12}{"vs host",12}");
+        var hostBytes = sessionBytes[TopKPlacement.Host] / (double)positions;
+        Row("top-k on the host: V·4 + 4 (all log-probs, next)", hostBytes, hostBytes, "0.0");
+        Row("top-k in the graph: k·8 + 4 (top k and ids, next)", sessionBytes[TopKPlacement.Graph] / (double)positions, hostBytes, "0.0");
         return 0;
     }
 
