@@ -18,8 +18,41 @@ namespace Distill.TeacherServer.Api;
 public static class RequestAdmission
 {
     /// <param name="answerBytes">The managed memory the answer will hold, taken from the work budget until the response is sent.</param>
-    public static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
+    public static Task<Admission<TRequest>> AdmitAsync<TRequest>(
         string name,
+        HttpContext context,
+        ModelRegistry registry,
+        MemoryBudgets budgets,
+        TeacherServerOptions settings,
+        RequestDecoder<TRequest> decoder,
+        Func<TRequest, LoadedModel, string?> validate,
+        Func<TRequest, LoadedModel, long> answerBytes,
+        ILogger logger,
+        CancellationToken cancellation) where TRequest : class =>
+        AdmitAsync(name, null, context, registry, budgets, settings, decoder, validate, answerBytes, logger, cancellation);
+
+    /// <summary>
+    /// The same steps for a request that names its model in the body (the OpenAI-compatible and SGLang endpoints): the
+    /// body is read and decoded first (within the body budget), then the model it names is found and its queue entered.
+    /// </summary>
+    /// <param name="modelOf">The name of the model the decoded request is for, or the problem why none can be chosen.</param>
+    public static Task<Admission<TRequest>> AdmitNamedInBodyAsync<TRequest>(
+        Func<TRequest, ModelRegistry, ModelChoice> modelOf,
+        HttpContext context,
+        ModelRegistry registry,
+        MemoryBudgets budgets,
+        TeacherServerOptions settings,
+        RequestDecoder<TRequest> decoder,
+        Func<TRequest, LoadedModel, string?> validate,
+        Func<TRequest, LoadedModel, long> answerBytes,
+        ILogger logger,
+        CancellationToken cancellation) where TRequest : class =>
+        AdmitAsync(null, modelOf, context, registry, budgets, settings, decoder, validate, answerBytes, logger, cancellation);
+
+    /// <param name="routeName">The model named by the URL, or null when <paramref name="modelOf"/> takes it from the body.</param>
+    private static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
+        string? routeName,
+        Func<TRequest, ModelRegistry, ModelChoice>? modelOf,
         HttpContext context,
         ModelRegistry registry,
         MemoryBudgets budgets,
@@ -31,9 +64,9 @@ public static class RequestAdmission
         CancellationToken cancellation) where TRequest : class
     {
         var http = context.Request;
-        if (registry.Find(name) is null)
+        if (routeName is not null && registry.Find(routeName) is null)
         {
-            return Admission<TRequest>.Refused(Problems.UnknownModel(name));
+            return Admission<TRequest>.Refused(Problems.UnknownModel(routeName));
         }
         if (http.ContentLength > budgets.MaxBodyBytes)
         {
@@ -43,10 +76,10 @@ public static class RequestAdmission
         {
             return Admission<TRequest>.Refused(Problems.UnsupportedMediaType(http.ContentType, decoder.MediaTypes));
         }
-        var outcome = registry.TryAcquire(name, admit: true, out var lease);
-        if (outcome != LeaseOutcome.Acquired)
+        ModelLease? lease = null;
+        if (routeName is not null && Enter(routeName, context, registry, settings, out lease) is { } queueRefusal)
         {
-            return Admission<TRequest>.Refused(QueueRefusal(outcome, context, name, settings));
+            return Admission<TRequest>.Refused(queueRefusal);
         }
 
         var body = new BudgetCharge(budgets.Bodies);
@@ -56,10 +89,14 @@ public static class RequestAdmission
         var admitted = false;
         try
         {
-            var read = await ReadAsync(context, budgets, settings, decoder, encoding, body, name, logger, cancellation);
+            var read = await ReadAsync(context, budgets, settings, decoder, encoding, body, routeName ?? "", logger, cancellation);
             if (read.Request is not { } request)
             {
                 refusal = read.Problem!;
+            }
+            else if (lease is null && EnterChosen(modelOf!(request, registry), context, registry, settings, out lease) is { } notEntered)
+            {
+                refusal = notEntered;
             }
             else if (validate(request, lease!.Model) is { } invalid)
             {
@@ -67,7 +104,7 @@ public static class RequestAdmission
             }
             else if (answerBytes(request, lease.Model) is var bytes && bytes > budgets.Work.Capacity)
             {
-                TeacherMetrics.AnswersTooLarge.WithLabels(name).Inc();
+                TeacherMetrics.AnswersTooLarge.WithLabels(lease.Model.Name).Inc();
                 refusal = Problems.AnswerTooLarge(bytes, budgets.Work.Capacity);
             }
             else
@@ -83,10 +120,23 @@ public static class RequestAdmission
             {
                 work.Dispose();
                 body.Dispose();
-                lease!.Dispose();
+                lease?.Dispose();
             }
         }
         return Admission<TRequest>.Refused(refusal!);
+    }
+
+    private static ProblemHttpResult? EnterChosen(ModelChoice choice, HttpContext context, ModelRegistry registry, TeacherServerOptions settings, out ModelLease? lease)
+    {
+        lease = null;
+        return choice.Problem ?? Enter(choice.Name!, context, registry, settings, out lease);
+    }
+
+    /// <summary>Takes a place in the model's queue (a lease on the version being served), or the 404/429 that refuses it.</summary>
+    private static ProblemHttpResult? Enter(string name, HttpContext context, ModelRegistry registry, TeacherServerOptions settings, out ModelLease? lease)
+    {
+        var outcome = registry.TryAcquire(name, admit: true, out lease);
+        return outcome == LeaseOutcome.Acquired ? null : QueueRefusal(outcome, context, name, settings);
     }
 
     private static async Task<BodyRead<TRequest>> ReadAsync<TRequest>(HttpContext context, MemoryBudgets budgets, TeacherServerOptions settings,
@@ -156,6 +206,14 @@ public sealed record Admission<TRequest>(TRequest? Request, ModelLease? Lease, B
         Body?.Dispose();
         Lease?.Dispose();
     }
+}
+
+/// <summary>The model a request names in its body, or the problem why none can be chosen.</summary>
+public sealed record ModelChoice(string? Name, ProblemHttpResult? Problem)
+{
+    public static ModelChoice Of(string name) => new(name, null);
+
+    public static ModelChoice Refused(ProblemHttpResult problem) => new(null, problem);
 }
 
 /// <summary>A decoded request, or the problem that stopped its reading or decoding.</summary>
