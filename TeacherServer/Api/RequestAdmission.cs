@@ -13,46 +13,15 @@ namespace Distill.TeacherServer.Api;
 /// that will be refused: the model exists (404), the claimed length is allowed (413), the media type is read (415), the
 /// model name's queue has room (429, a lease on the version being served); then the body is read within the body budget
 /// (429 when exhausted), decoded and validated against that version (400); last the answer's bytes are taken from the
-/// work budget, waiting behind earlier requests (413 when the answer alone is larger than the budget).
+/// work budget, waiting behind earlier requests (413 when the answer alone is larger than the budget). A request that
+/// names its model in the body (the compatible endpoints) is read and decoded before its model is found and its queue entered.
 /// </summary>
 public static class RequestAdmission
 {
+    /// <param name="route">The model named by the URL, or how the decoded body names it (its body is then read before its queue is entered).</param>
     /// <param name="answerBytes">The managed memory the answer will hold, taken from the work budget until the response is sent.</param>
-    public static Task<Admission<TRequest>> AdmitAsync<TRequest>(
-        string name,
-        HttpContext context,
-        ModelRegistry registry,
-        MemoryBudgets budgets,
-        TeacherServerOptions settings,
-        RequestDecoder<TRequest> decoder,
-        Func<TRequest, LoadedModel, string?> validate,
-        Func<TRequest, LoadedModel, long> answerBytes,
-        ILogger logger,
-        CancellationToken cancellation) where TRequest : class =>
-        AdmitAsync(name, null, context, registry, budgets, settings, decoder, validate, answerBytes, logger, cancellation);
-
-    /// <summary>
-    /// The same steps for a request that names its model in the body (the OpenAI-compatible and SGLang endpoints): the
-    /// body is read and decoded first (within the body budget), then the model it names is found and its queue entered.
-    /// </summary>
-    /// <param name="modelOf">The name of the model the decoded request is for, or the problem why none can be chosen.</param>
-    public static Task<Admission<TRequest>> AdmitNamedInBodyAsync<TRequest>(
-        Func<TRequest, ModelRegistry, ModelChoice> modelOf,
-        HttpContext context,
-        ModelRegistry registry,
-        MemoryBudgets budgets,
-        TeacherServerOptions settings,
-        RequestDecoder<TRequest> decoder,
-        Func<TRequest, LoadedModel, string?> validate,
-        Func<TRequest, LoadedModel, long> answerBytes,
-        ILogger logger,
-        CancellationToken cancellation) where TRequest : class =>
-        AdmitAsync(null, modelOf, context, registry, budgets, settings, decoder, validate, answerBytes, logger, cancellation);
-
-    /// <param name="routeName">The model named by the URL, or null when <paramref name="modelOf"/> takes it from the body.</param>
-    private static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
-        string? routeName,
-        Func<TRequest, ModelRegistry, ModelChoice>? modelOf,
+    public static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
+        ModelRoute<TRequest> route,
         HttpContext context,
         ModelRegistry registry,
         MemoryBudgets budgets,
@@ -63,6 +32,7 @@ public static class RequestAdmission
         ILogger logger,
         CancellationToken cancellation) where TRequest : class
     {
+        var (routeName, modelOf) = route;
         var http = context.Request;
         if (routeName is not null && registry.Find(routeName) is null)
         {
@@ -206,6 +176,14 @@ public sealed record Admission<TRequest>(TRequest? Request, ModelLease? Lease, B
         Body?.Dispose();
         Lease?.Dispose();
     }
+}
+
+/// <summary>Where a request names its model: the URL (<see cref="Named"/>) or its body (<see cref="FromBody"/>).</summary>
+public sealed record ModelRoute<TRequest>(string? Name, Func<TRequest, ModelRegistry, ModelChoice>? ModelOf) where TRequest : class
+{
+    public static ModelRoute<TRequest> Named(string name) => new(name, null);
+
+    public static ModelRoute<TRequest> FromBody(Func<TRequest, ModelRegistry, ModelChoice> modelOf) => new(null, modelOf);
 }
 
 /// <summary>The model a request names in its body, or the problem why none can be chosen.</summary>

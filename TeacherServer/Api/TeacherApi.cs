@@ -48,7 +48,7 @@ public static class TeacherApi
         MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, TopKRequestDecoder.Instance,
+        using var admission = await RequestAdmission.AdmitAsync(ModelRoute<TopKRequest>.Named(name), context, registry, budgets, settings, TopKRequestDecoder.Instance,
             (request, model) => RequestValidation.TopK(request, model, settings.MaxK), TopKAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {
@@ -90,7 +90,7 @@ public static class TeacherApi
         MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, GenerateRequestDecoder.Instance,
+        using var admission = await RequestAdmission.AdmitAsync(ModelRoute<GenerateRequest>.Named(name), context, registry, budgets, settings, GenerateRequestDecoder.Instance,
             (request, model) => RequestValidation.Generate(request, model, settings.MaxNewTokens), GenerateAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {

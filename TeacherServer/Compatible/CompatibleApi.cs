@@ -44,7 +44,7 @@ public static class CompatibleApi
         MemoryBudgets budgets, TeacherServerOptions settings, ILoggerFactory loggers, CancellationToken cancellation,
         Func<CompatibleRequest, LoadedModel, ScoredPrompt[], IResult> answer)
     {
-        using var admission = await RequestAdmission.AdmitNamedInBodyAsync(ModelRouting.Choose, context, registry, budgets, settings, decoder,
+        using var admission = await RequestAdmission.AdmitAsync(ModelRoute<CompatibleRequest>.FromBody(ModelRouting.Choose), context, registry, budgets, settings, decoder,
             (request, model) => CompatibleValidation.Check(request, model, settings.MaxK, settings.MaxNewTokens), CompatibleValidation.AnswerBytes,
             loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)

@@ -13,12 +13,9 @@ public sealed class CompletionAnswer(CompatibleRequest request, LoadedModel mode
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
         var cancellation = httpContext.RequestAborted;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        var destination = response.BodyWriter;
-        await using var json = new Utf8JsonWriter(destination);
+        var destination = httpContext.Response.BodyWriter;
+        await using var json = JsonAnswer.Start(httpContext.Response);
         json.WriteStartObject();
         json.WriteString("id", "cmpl-" + Guid.NewGuid().ToString("N"));
         json.WriteString("object", "text_completion");

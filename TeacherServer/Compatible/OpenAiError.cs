@@ -29,10 +29,7 @@ public sealed class OpenAiError(ProblemDetails problem) : IResult
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
-        response.StatusCode = StatusCode;
-        response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(response.BodyWriter);
+        await using var json = JsonAnswer.Start(httpContext.Response, StatusCode);
         json.WriteStartObject();
         json.WriteStartObject("error");
         json.WriteString("message", Message);

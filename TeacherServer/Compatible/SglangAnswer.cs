@@ -14,12 +14,9 @@ public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, S
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var response = httpContext.Response;
         var cancellation = httpContext.RequestAborted;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        var destination = response.BodyWriter;
-        await using var json = new Utf8JsonWriter(destination);
+        var destination = httpContext.Response.BodyWriter;
+        await using var json = JsonAnswer.Start(httpContext.Response);
         if (request.Prompts.Batched)
         {
             json.WriteStartArray();

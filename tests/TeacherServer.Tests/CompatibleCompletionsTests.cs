@@ -8,9 +8,9 @@ namespace Distill.TeacherServer.Tests;
 /// <summary>vLLM's teacher protocol as TRL uses it: /health, /v1/models, /v1/completions with prompt_logprobs; the numbers are /topk's.</summary>
 public sealed class CompatibleCompletionsTests : IDisposable
 {
-    private static readonly int[][] Prompts = [[3, 9, 14, 2, 27, 5, 11], [8, 1, 30, 30, 4]];
+    private static readonly int[][] Prompts = CompatibleCalls.Prompts;
 
-    private readonly TeacherHost host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "teacher"), vocab: 32, context: 16));
+    private readonly TeacherHost host = CompatibleCalls.StartTeacher();
 
     public void Dispose() => host.Dispose();
 
@@ -58,14 +58,20 @@ public sealed class CompatibleCompletionsTests : IDisposable
     [Fact]
     public async Task One_flat_prompt_gets_one_choice_with_the_numbers_of_topk()
     {
-        await host.WaitForModelAsync("teacher");
         const int k = 5;
-        var answer = await CompatibleCalls.OkAsync(host.Client, "/v1/completions",
-            $$"""{"model": "teacher", "prompt": {{JsonSerializer.Serialize(Prompts[0])}}, "max_tokens": 1, "temperature": 1.0, "prompt_logprobs": {{k}}}""");
+        var (answer, topk) = await CompleteOneAsync(Prompts[0], k, "1.0");
         var choices = answer.GetProperty("choices");
         Assert.Equal(1, choices.GetArrayLength());
-        var topk = await TopKCalls.JsonAsync(host.Client, "teacher", new TopKRequest([Prompts[0]], k, 1f));
         AssertPromptLogprobs(Prompts[0], choices[0].GetProperty("prompt_logprobs"), topk.Sequences[0], k);
+    }
+
+    /// <summary>TRL's async request for one flat prompt (max_tokens 1), and /topk's answer at τ = 1 for it.</summary>
+    private async Task<(JsonElement Answer, TopKResponse TopK)> CompleteOneAsync(int[] prompt, int k, string temperature)
+    {
+        await host.WaitForModelAsync("teacher");
+        var answer = await CompatibleCalls.OkAsync(host.Client, "/v1/completions",
+            $$"""{"model": "teacher", "prompt": {{JsonSerializer.Serialize(prompt)}}, "max_tokens": 1, "temperature": {{temperature}}, "prompt_logprobs": {{k}}}""");
+        return (answer, await TopKCalls.JsonAsync(host.Client, "teacher", new TopKRequest([prompt], k, 1f)));
     }
 
     /// <summary>Null first; then k entries (the actual token among them) or k + 1; ranks 1 … k are /topk's ids and log-probs; the actual token has /topk's next-token log-prob.</summary>
@@ -139,11 +145,8 @@ public sealed class CompatibleCompletionsTests : IDisposable
     [Fact]
     public async Task Prompt_logprobs_are_at_temperature_one_whatever_temperature_says()
     {
-        await host.WaitForModelAsync("teacher");
         const int k = 2;
-        var answer = await CompatibleCalls.OkAsync(host.Client, "/v1/completions",
-            $$"""{"model": "teacher", "prompt": {{JsonSerializer.Serialize(Prompts[1])}}, "max_tokens": 1, "temperature": 0.5, "prompt_logprobs": {{k}}}""");
-        var topk = await TopKCalls.JsonAsync(host.Client, "teacher", new TopKRequest([Prompts[1]], k, 1f));
+        var (answer, topk) = await CompleteOneAsync(Prompts[1], k, "0.5");
         AssertPromptLogprobs(Prompts[1], answer.GetProperty("choices")[0].GetProperty("prompt_logprobs"), topk.Sequences[0], k);
     }
 }

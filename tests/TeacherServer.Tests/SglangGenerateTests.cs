@@ -1,15 +1,14 @@
 using System.Text.Json;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Tests.Support;
+using static Distill.TeacherServer.Tests.Support.CompatibleCalls;
 
 namespace Distill.TeacherServer.Tests;
 
 /// <summary>SGLang's /generate as a teacher: input_token_logprobs and input_top_logprobs from logprob_start_len on, with /topk's numbers.</summary>
 public sealed class SglangGenerateTests : IDisposable
 {
-    private static readonly int[][] Prompts = [[3, 9, 14, 2, 27, 5, 11], [8, 1, 30, 30, 4]];
-
-    private readonly TeacherHost host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "teacher"), vocab: 32, context: 16));
+    private readonly TeacherHost host = StartTeacher();
 
     public void Dispose() => host.Dispose();
 

@@ -7,6 +7,13 @@ namespace Distill.TeacherServer.Tests.Support;
 /// <summary>A client of the vLLM- and SGLang-compatible endpoints that reads their answers as TRL and SGLang clients do: as plain JSON.</summary>
 public static class CompatibleCalls
 {
+    /// <summary>Two prompts of different lengths for the tiny teacher (vocabulary 32).</summary>
+    public static readonly int[][] Prompts = [[3, 9, 14, 2, 27, 5, 11], [8, 1, 30, 30, 4]];
+
+    /// <summary>A server with one tiny model, "teacher" (vocabulary 32, context 16).</summary>
+    public static TeacherHost StartTeacher() =>
+        TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "teacher"), vocab: 32, context: 16));
+
     public static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string path, string json)
     {
         using var response = await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
