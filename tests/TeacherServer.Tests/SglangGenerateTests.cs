@@ -48,6 +48,23 @@ public sealed class SglangGenerateTests : IDisposable
         Assert.Equal(Prompts[0].Length, answer.GetProperty("meta_info").GetProperty("prompt_tokens").GetInt32());
     }
 
+    /// <summary>slime's on-policy distillation payload (slime/rollout/on_policy_distillation.py): no model, no top_logprobs_num, temperature 0.</summary>
+    [Fact]
+    public async Task Slimes_payload_gets_the_next_token_logprobs_of_topk()
+    {
+        await host.WaitForModelAsync("teacher");
+        var answer = await CompatibleCalls.OkAsync(host.Client, "/generate", $$"""
+            {"input_ids": {{JsonSerializer.Serialize(Prompts[0])}}, "return_logprob": true, "logprob_start_len": 0,
+             "sampling_params": {"temperature": 0, "max_new_tokens": 0, "skip_special_tokens": false}
+            }
+            """);
+        var meta = answer.GetProperty("meta_info");
+        var topk = await TopKCalls.JsonAsync(host.Client, "teacher", new TopKRequest([Prompts[0]], 1, 1f));
+        var teacherLogprobs = meta.GetProperty("input_token_logprobs").EnumerateArray().Skip(1).Select(item => item[0].GetSingle());
+        Assert.Equal(topk.Sequences[0].NextTokenLogprob.Take(Prompts[0].Length - 1).Select(v => v!.Value), teacherLogprobs);
+        Assert.All(meta.GetProperty("input_top_logprobs").EnumerateArray().Skip(1), top => Assert.Equal(0, top.GetArrayLength()));
+    }
+
     [Fact]
     public async Task A_few_new_tokens_are_generated_after_the_scored_prompt()
     {
