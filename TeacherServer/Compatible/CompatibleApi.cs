@@ -38,7 +38,7 @@ public static class CompatibleApi
     public static Task<IResult> Generate(HttpContext context, ModelRegistry registry, MemoryBudgets budgets,
         IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation) =>
         AnswerAsync(SglangRequestDecoder.Instance, "sglang-generate", context, registry, budgets, options.Value, loggers, cancellation,
-            (request, model, scored) => new SglangAnswer(request, model, scored, request.LogprobStart >= 0 || request.WantsPromptLogprobs));
+            (request, model, scored) => new SglangAnswer(request, model, scored));
 
     private static async Task<IResult> AnswerAsync(CompatibleRequestDecoder decoder, string endpoint, HttpContext context, ModelRegistry registry,
         MemoryBudgets budgets, TeacherServerOptions settings, ILoggerFactory loggers, CancellationToken cancellation,

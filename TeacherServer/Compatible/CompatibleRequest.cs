@@ -10,8 +10,9 @@ namespace Distill.TeacherServer.Compatible;
 /// <param name="LogprobStart">The first prompt position whose log-prob is answered (position 0 answers null: nothing predicts it).</param>
 /// <param name="MaxNewTokens">Tokens to generate after each prompt; 0 generates none.</param>
 /// <param name="Temperature">Sampling temperature of generated tokens only; 0 samples greedily. Prompt log-probs are at τ = 1.</param>
+/// <param name="ReturnLogprob">SGLang's return_logprob: the answer carries its log-prob fields (empty from logprob_start_len −1).</param>
 public sealed record CompatibleRequest(string? Model, PromptList Prompts, int? TopLogprobs, int LogprobStart, int MaxNewTokens,
-    float Temperature, float TopP, int? Seed, bool ReturnTokenIds = false)
+    float Temperature, float TopP, int? Seed, bool ReturnTokenIds = false, bool ReturnLogprob = false)
 {
     /// <summary>The prompts' ids once <see cref="PromptList.Resolve"/> has tokenised any texts.</summary>
     public int[][] Ids => Prompts.Ids ?? throw new InvalidOperationException("The prompts have not been resolved to ids.");

@@ -70,6 +70,6 @@ public sealed class SglangRequestDecoder : CompatibleRequestDecoder
         var logprobs = generate.ReturnLogprob == true;
         var start = logprobs ? generate.LogprobStart ?? -1 : -1;
         return new CompatibleRequest(generate.Model, prompts, logprobs && start >= 0 ? generate.TopLogprobsNum ?? 0 : null, start,
-            sampling?.MaxNewTokens ?? DefaultMaxNewTokens, sampling?.Temperature ?? 1f, sampling?.TopP ?? 1f, null);
+            sampling?.MaxNewTokens ?? DefaultMaxNewTokens, sampling?.Temperature ?? 1f, sampling?.TopP ?? 1f, null, ReturnLogprob: logprobs);
     }
 }

@@ -31,19 +31,17 @@ public static class PromptScoring
         var rows = lease.SubmitLast(ids.Select(prompt => new RowWork(prompt, k, 1f, generates, cancellation,
             CompatibleValidation.RowStart(request, prompt.Length), WantNextTokenRanks: true)).ToArray());
         var results = await Task.WhenAll(rows);
-        var scored = new ScoredPrompt[ids.Length];
-        for (var i = 0; i < ids.Length; i++)
+        return await Task.WhenAll(ids.Select(async (prompt, i) =>
         {
             var completion = new Completion([], "length");
             if (generates)
             {
                 var random = new Random(unchecked(seed + i));
                 var first = TokenSampler.Sample(results[i].LastLogits!, SamplingTemperature(request), request.TopP, random);
-                completion = await GenerateAsync(model, request, ids[i], [first], unchecked(seed + i), cancellation);
+                completion = await GenerateAsync(model, request, prompt, [first], unchecked(seed + i), cancellation);
             }
-            scored[i] = new ScoredPrompt(ids[i], results[i], CompatibleValidation.RowStart(request, ids[i].Length), completion.Tokens, completion.FinishReason);
-        }
-        return scored;
+            return new ScoredPrompt(prompt, results[i], CompatibleValidation.RowStart(request, prompt.Length), completion.Tokens, completion.FinishReason);
+        }));
     }
 
     /// <summary>Temperature 0 asks for greedy decoding: sampling at the smallest temperature allowed is that.</summary>

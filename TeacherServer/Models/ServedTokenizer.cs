@@ -15,7 +15,8 @@ public sealed class ServedTokenizer(LoadedTokenizer tokenizer)
     /// <summary>Hugging Face's encode with the post-processor's tokens (BOS…), as vLLM tokenises a text prompt.</summary>
     public int[] Encode(string text) => [.. tokenizer.EncodeWithSpecialTokens(text)];
 
-    public string Decode(IEnumerable<int> ids) => tokenizer.Decode(ids);
+    /// <summary>The text of generated ids; ids past the tokenizer's vocabulary (a padded model vocabulary) have none.</summary>
+    public string Decode(IEnumerable<int> ids) => tokenizer.Decode(ids.Where(id => (uint)id < (uint)tokenizer.VocabSize));
 
     /// <summary>The text of one id decoded alone; null for an id the tokenizer does not know (a padded vocabulary).</summary>
     public string? TokenText(int id) => (uint)id < (uint)tokenizer.VocabSize ? tokenTexts.Value[id] : null;

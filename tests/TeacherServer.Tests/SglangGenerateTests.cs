@@ -80,6 +80,18 @@ public sealed class SglangGenerateTests : IDisposable
         Assert.Equal(3, meta.GetProperty("input_token_logprobs").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Logprob_start_len_minus_one_answers_empty_prompt_logprobs_and_no_return_logprob_none()
+    {
+        await host.WaitForModelAsync("teacher");
+        var empty = await CompatibleCalls.OkAsync(host.Client, "/generate",
+            """{"input_ids": [1, 2, 3], "sampling_params": {"max_new_tokens": 0}, "return_logprob": true, "logprob_start_len": -1}""");
+        Assert.Equal(0, empty.GetProperty("meta_info").GetProperty("input_token_logprobs").GetArrayLength());
+        Assert.Equal(0, empty.GetProperty("meta_info").GetProperty("input_top_logprobs").GetArrayLength());
+        var none = await CompatibleCalls.OkAsync(host.Client, "/generate", """{"input_ids": [1, 2, 3], "sampling_params": {"max_new_tokens": 0}}""");
+        Assert.False(none.GetProperty("meta_info").TryGetProperty("input_token_logprobs", out _));
+    }
+
     /// <summary>[logprob, id, null] per position from start on ([null, id, null] at position 0); the top list null at position 0, else /topk's k.</summary>
     private static void AssertInputLogprobs(int[] prompt, JsonElement meta, TopKSequenceJson topk, int k, int start)
     {
