@@ -10,7 +10,7 @@ namespace Distill.TeacherServer.Compatible;
 /// logprob_start_len on, [null, id, null] at position 0 — and input_top_logprobs, per position a list of [logprob, id,
 /// null] (null at position 0); output_token_logprobs and output_top_logprobs are empty lists.
 /// </summary>
-public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts, bool returnLogprob) : IResult
+public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -48,7 +48,7 @@ public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, S
                 json.WriteNumber("length", scored.Generated.Length);
             }
             json.WriteEndObject();
-            if (returnLogprob && !await WriteLogprobsAsync(json, destination, scored, entries, cancellation))
+            if (request.ReturnLogprob && !await WriteLogprobsAsync(json, destination, scored, entries, cancellation))
             {
                 return;
             }
