@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using Distill.TeacherServer.Api;
 using Distill.TeacherServer.Models;
@@ -9,13 +10,10 @@ namespace Distill.TeacherServer.Compatible;
 /// with index, text, logprobs (null), finish_reason ("stop" at the eos, else "length") and, when asked, prompt_logprobs
 /// — null first, then per position an object keyed by the token id in decimal, {"logprob", "rank", "decoded_token"}.
 /// </summary>
-public sealed class CompletionAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts) : IResult
+public sealed class CompletionAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts) : JsonAnswer
 {
-    public async Task ExecuteAsync(HttpContext httpContext)
+    protected override async Task<bool> WriteAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation)
     {
-        var cancellation = httpContext.RequestAborted;
-        var destination = httpContext.Response.BodyWriter;
-        await using var json = JsonAnswer.Start(httpContext.Response);
         json.WriteStartObject();
         json.WriteString("id", "cmpl-" + Guid.NewGuid().ToString("N"));
         json.WriteString("object", "text_completion");
@@ -50,7 +48,7 @@ public sealed class CompletionAnswer(CompatibleRequest request, LoadedModel mode
                     WritePosition(json, entries.AsSpan(0, PositionLogprobs.Count(scored, p, request.TopLogprobs!.Value, entries)));
                     if (!await TopKJsonWriter.FlushIfFullAsync(json, destination, cancellation))
                     {
-                        return;
+                        return false;
                     }
                 }
                 json.WriteEndArray();
@@ -66,7 +64,7 @@ public sealed class CompletionAnswer(CompatibleRequest request, LoadedModel mode
         json.WriteNumber("completion_tokens", completionTokens);
         json.WriteEndObject();
         json.WriteEndObject();
-        await json.FlushAsync(cancellation);
+        return true;
     }
 
     private void WritePosition(Utf8JsonWriter json, ReadOnlySpan<RankedToken> entries)

@@ -1,14 +1,25 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 
 namespace Distill.TeacherServer.Compatible;
 
-/// <summary>Starts a JSON answer of the compatible endpoints: status, content type, and a writer onto the response's pipe.</summary>
-public static class JsonAnswer
+/// <summary>A JSON answer of the compatible endpoints, written straight onto the response's pipe.</summary>
+public abstract class JsonAnswer : IResult
 {
-    public static Utf8JsonWriter Start(HttpResponse response, int status = StatusCodes.Status200OK)
+    protected virtual int StatusCode => StatusCodes.Status200OK;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
     {
-        response.StatusCode = status;
+        var response = httpContext.Response;
+        response.StatusCode = StatusCode;
         response.ContentType = "application/json";
-        return new Utf8JsonWriter(response.BodyWriter);
+        await using var json = new Utf8JsonWriter(response.BodyWriter);
+        if (await WriteAsync(json, response.BodyWriter, httpContext.RequestAborted))
+        {
+            await json.FlushAsync(httpContext.RequestAborted);
+        }
     }
+
+    /// <returns>false when the client went away part way (nothing more is written).</returns>
+    protected abstract Task<bool> WriteAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation);
 }

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -8,9 +9,9 @@ namespace Distill.TeacherServer.Compatible;
 /// vLLM's error body, {"error": {"message", "type", "param", "code"}}, with the HTTP status as the code, for a problem
 /// the shared admission path (or the API key filter) answered; its status and headers (Retry-After) are kept.
 /// </summary>
-public sealed class OpenAiError(ProblemDetails problem) : IResult
+public sealed class OpenAiError(ProblemDetails problem) : JsonAnswer
 {
-    public int StatusCode => problem.Status ?? StatusCodes.Status500InternalServerError;
+    protected override int StatusCode => problem.Status ?? StatusCodes.Status500InternalServerError;
 
     public string Message => problem.Detail ?? problem.Title ?? "The request failed.";
 
@@ -27,9 +28,8 @@ public sealed class OpenAiError(ProblemDetails problem) : IResult
         _ => "InternalServerError",
     };
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    protected override Task<bool> WriteAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation)
     {
-        await using var json = JsonAnswer.Start(httpContext.Response, StatusCode);
         json.WriteStartObject();
         json.WriteStartObject("error");
         json.WriteString("message", Message);
@@ -38,7 +38,7 @@ public sealed class OpenAiError(ProblemDetails problem) : IResult
         json.WriteNumber("code", StatusCode);
         json.WriteEndObject();
         json.WriteEndObject();
-        await json.FlushAsync(httpContext.RequestAborted);
+        return Task.FromResult(true);
     }
 }
 

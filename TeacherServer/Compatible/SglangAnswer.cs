@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Text.Json;
 using Distill.TeacherServer.Api;
 using Distill.TeacherServer.Models;
@@ -10,13 +11,10 @@ namespace Distill.TeacherServer.Compatible;
 /// logprob_start_len on, [null, id, null] at position 0 — and input_top_logprobs, per position a list of [logprob, id,
 /// null] (null at position 0); output_token_logprobs and output_top_logprobs are empty lists.
 /// </summary>
-public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts) : IResult
+public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, ScoredPrompt[] prompts) : JsonAnswer
 {
-    public async Task ExecuteAsync(HttpContext httpContext)
+    protected override async Task<bool> WriteAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation)
     {
-        var cancellation = httpContext.RequestAborted;
-        var destination = httpContext.Response.BodyWriter;
-        await using var json = JsonAnswer.Start(httpContext.Response);
         if (request.Prompts.Batched)
         {
             json.WriteStartArray();
@@ -50,7 +48,7 @@ public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, S
             json.WriteEndObject();
             if (request.ReturnLogprob && !await WriteLogprobsAsync(json, destination, scored, entries, cancellation))
             {
-                return;
+                return false;
             }
             json.WriteEndObject();
             json.WriteEndObject();
@@ -59,10 +57,10 @@ public sealed class SglangAnswer(CompatibleRequest request, LoadedModel model, S
         {
             json.WriteEndArray();
         }
-        await json.FlushAsync(cancellation);
+        return true;
     }
 
-    private async Task<bool> WriteLogprobsAsync(Utf8JsonWriter json, System.IO.Pipelines.PipeWriter destination, ScoredPrompt scored,
+    private async Task<bool> WriteLogprobsAsync(Utf8JsonWriter json, PipeWriter destination, ScoredPrompt scored,
         RankedToken[] entries, CancellationToken cancellation)
     {
         var start = request.LogprobStart;
