@@ -1,5 +1,6 @@
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Api;
+using Distill.TeacherServer.Compatible;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Memory;
 using Distill.TeacherServer.Models;
@@ -44,6 +45,7 @@ builder.Services.AddOptions<KestrelServerOptions>()
 builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default);
+    json.SerializerOptions.TypeInfoResolverChain.Insert(1, CompatibleJsonContext.Default);
     json.SerializerOptions.NumberHandling = WireJsonContext.Default.Options.NumberHandling;
 });
 builder.Services.AddProblemDetails();
@@ -82,6 +84,7 @@ try
     });
     app.MapMetrics();
     app.MapTeacherApi();
+    app.MapCompatibleApi();
 
     app.Run();
     return 0;

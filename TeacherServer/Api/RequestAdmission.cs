@@ -13,13 +13,15 @@ namespace Distill.TeacherServer.Api;
 /// that will be refused: the model exists (404), the claimed length is allowed (413), the media type is read (415), the
 /// model name's queue has room (429, a lease on the version being served); then the body is read within the body budget
 /// (429 when exhausted), decoded and validated against that version (400); last the answer's bytes are taken from the
-/// work budget, waiting behind earlier requests (413 when the answer alone is larger than the budget).
+/// work budget, waiting behind earlier requests (413 when the answer alone is larger than the budget). A request that
+/// names its model in the body (the compatible endpoints) is read and decoded before its model is found and its queue entered.
 /// </summary>
 public static class RequestAdmission
 {
+    /// <param name="route">The model named by the URL, or how the decoded body names it (its body is then read before its queue is entered).</param>
     /// <param name="answerBytes">The managed memory the answer will hold, taken from the work budget until the response is sent.</param>
     public static async Task<Admission<TRequest>> AdmitAsync<TRequest>(
-        string name,
+        ModelRoute<TRequest> route,
         HttpContext context,
         ModelRegistry registry,
         MemoryBudgets budgets,
@@ -30,10 +32,11 @@ public static class RequestAdmission
         ILogger logger,
         CancellationToken cancellation) where TRequest : class
     {
+        var (routeName, modelOf) = route;
         var http = context.Request;
-        if (registry.Find(name) is null)
+        if (routeName is not null && registry.Find(routeName) is null)
         {
-            return Admission<TRequest>.Refused(Problems.UnknownModel(name));
+            return Admission<TRequest>.Refused(Problems.UnknownModel(routeName));
         }
         if (http.ContentLength > budgets.MaxBodyBytes)
         {
@@ -43,10 +46,10 @@ public static class RequestAdmission
         {
             return Admission<TRequest>.Refused(Problems.UnsupportedMediaType(http.ContentType, decoder.MediaTypes));
         }
-        var outcome = registry.TryAcquire(name, admit: true, out var lease);
-        if (outcome != LeaseOutcome.Acquired)
+        ModelLease? lease = null;
+        if (routeName is not null && Enter(routeName, context, registry, settings, out lease) is { } queueRefusal)
         {
-            return Admission<TRequest>.Refused(QueueRefusal(outcome, context, name, settings));
+            return Admission<TRequest>.Refused(queueRefusal);
         }
 
         var body = new BudgetCharge(budgets.Bodies);
@@ -56,10 +59,14 @@ public static class RequestAdmission
         var admitted = false;
         try
         {
-            var read = await ReadAsync(context, budgets, settings, decoder, encoding, body, name, logger, cancellation);
+            var read = await ReadAsync(context, budgets, settings, decoder, encoding, body, routeName ?? "", logger, cancellation);
             if (read.Request is not { } request)
             {
                 refusal = read.Problem!;
+            }
+            else if (lease is null && EnterChosen(modelOf!(request, registry), context, registry, settings, out lease) is { } notEntered)
+            {
+                refusal = notEntered;
             }
             else if (validate(request, lease!.Model) is { } invalid)
             {
@@ -67,7 +74,7 @@ public static class RequestAdmission
             }
             else if (answerBytes(request, lease.Model) is var bytes && bytes > budgets.Work.Capacity)
             {
-                TeacherMetrics.AnswersTooLarge.WithLabels(name).Inc();
+                TeacherMetrics.AnswersTooLarge.WithLabels(lease.Model.Name).Inc();
                 refusal = Problems.AnswerTooLarge(bytes, budgets.Work.Capacity);
             }
             else
@@ -83,10 +90,23 @@ public static class RequestAdmission
             {
                 work.Dispose();
                 body.Dispose();
-                lease!.Dispose();
+                lease?.Dispose();
             }
         }
         return Admission<TRequest>.Refused(refusal!);
+    }
+
+    private static ProblemHttpResult? EnterChosen(ModelChoice choice, HttpContext context, ModelRegistry registry, TeacherServerOptions settings, out ModelLease? lease)
+    {
+        lease = null;
+        return choice.Problem ?? Enter(choice.Name!, context, registry, settings, out lease);
+    }
+
+    /// <summary>Takes a place in the model's queue (a lease on the version being served), or the 404/429 that refuses it.</summary>
+    private static ProblemHttpResult? Enter(string name, HttpContext context, ModelRegistry registry, TeacherServerOptions settings, out ModelLease? lease)
+    {
+        var outcome = registry.TryAcquire(name, admit: true, out lease);
+        return outcome == LeaseOutcome.Acquired ? null : QueueRefusal(outcome, context, name, settings);
     }
 
     private static async Task<BodyRead<TRequest>> ReadAsync<TRequest>(HttpContext context, MemoryBudgets budgets, TeacherServerOptions settings,
@@ -156,6 +176,22 @@ public sealed record Admission<TRequest>(TRequest? Request, ModelLease? Lease, B
         Body?.Dispose();
         Lease?.Dispose();
     }
+}
+
+/// <summary>Where a request names its model: the URL (<see cref="Named"/>) or its body (<see cref="FromBody"/>).</summary>
+public sealed record ModelRoute<TRequest>(string? Name, Func<TRequest, ModelRegistry, ModelChoice>? ModelOf) where TRequest : class
+{
+    public static ModelRoute<TRequest> Named(string name) => new(name, null);
+
+    public static ModelRoute<TRequest> FromBody(Func<TRequest, ModelRegistry, ModelChoice> modelOf) => new(null, modelOf);
+}
+
+/// <summary>The model a request names in its body, or the problem why none can be chosen.</summary>
+public sealed record ModelChoice(string? Name, ProblemHttpResult? Problem)
+{
+    public static ModelChoice Of(string name) => new(name, null);
+
+    public static ModelChoice Refused(ProblemHttpResult problem) => new(null, problem);
 }
 
 /// <summary>A decoded request, or the problem that stopped its reading or decoding.</summary>

@@ -74,10 +74,10 @@ public static class RequestValidation
     /// <summary>Smaller temperatures can overflow float32 logits / τ.</summary>
     public const float MinTemperature = 1e-4f;
 
-    private static string? Temperature(float temperature) =>
+    internal static string? Temperature(float temperature) =>
         float.IsFinite(temperature) && temperature >= MinTemperature ? null : $"temperature = {temperature} must be finite and at least {MinTemperature}.";
 
-    private static string? Sequences(int[][]? sequences, string field, LoadedModel model, int maxLength)
+    internal static string? Sequences(int[][]? sequences, string field, LoadedModel model, int maxLength)
     {
         if (sequences is null || sequences.Length == 0)
         {

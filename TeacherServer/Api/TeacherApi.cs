@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Batching;
+using Distill.TeacherServer.Compatible;
 using Distill.TeacherServer.Generation;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Memory;
@@ -40,14 +41,14 @@ public static class TeacherApi
         return routes;
     }
 
-    public static Ok<ModelList> ListModels(ModelRegistry registry) =>
-        TypedResults.Ok(new ModelList(registry.Models.Select(m => m.Info).ToArray()));
+    /// <summary>The served models in this server's list ("models") and in OpenAI's ("object": "list", "data").</summary>
+    public static Ok<ModelListAnswer> ListModels(ModelRegistry registry) => TypedResults.Ok(ModelListAnswer.Of(registry.Models));
 
     public static async Task<Results<TopKAnswer, ProblemHttpResult>> TopK(string name, HttpContext context, ModelRegistry registry,
         MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, TopKRequestDecoder.Instance,
+        using var admission = await RequestAdmission.AdmitAsync(ModelRoute<TopKRequest>.Named(name), context, registry, budgets, settings, TopKRequestDecoder.Instance,
             (request, model) => RequestValidation.TopK(request, model, settings.MaxK), TopKAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {
@@ -80,14 +81,16 @@ public static class TeacherApi
         request.Sequences.Select((s, i) => (long)Math.Max(1, s.Length - Math.Max(0, request.StartOf(i)))).Sum() * TopKBinaryCodec.BytesPerPosition(request.K, LogprobPrecision.Float32);
 
     /// <summary>What a generate request holds while it runs: per prompt, the last logits and the sampler's probabilities (12 bytes a vocabulary entry) and its growing sequence.</summary>
-    public static long GenerateAnswerBytes(GenerateRequest request, LoadedModel model) =>
-        request.Prompts.Length * (12L * model.VocabSize + 16L * model.ContextLength);
+    public static long GenerateAnswerBytes(GenerateRequest request, LoadedModel model) => GenerationBytes(request.Prompts.Length, model);
+
+    /// <summary>What generating after <paramref name="prompts"/> prompts holds (see <see cref="GenerateAnswerBytes"/>).</summary>
+    public static long GenerationBytes(int prompts, LoadedModel model) => prompts * (12L * model.VocabSize + 16L * model.ContextLength);
 
     public static async Task<Results<Ok<GenerateResponse>, ProblemHttpResult>> Generate(string name, HttpContext context, ModelRegistry registry,
         MemoryBudgets budgets, IOptions<TeacherServerOptions> options, ILoggerFactory loggers, CancellationToken cancellation)
     {
         var settings = options.Value;
-        using var admission = await RequestAdmission.AdmitAsync(name, context, registry, budgets, settings, GenerateRequestDecoder.Instance,
+        using var admission = await RequestAdmission.AdmitAsync(ModelRoute<GenerateRequest>.Named(name), context, registry, budgets, settings, GenerateRequestDecoder.Instance,
             (request, model) => RequestValidation.Generate(request, model, settings.MaxNewTokens), GenerateAnswerBytes, loggers.CreateLogger(typeof(RequestAdmission)), cancellation);
         if (admission.Failed)
         {

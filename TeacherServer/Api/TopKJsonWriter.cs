@@ -111,7 +111,7 @@ public static class TopKJsonWriter
     }
 
     /// <summary>Hands what is buffered to the pipe and flushes it once it passes 64 KiB; false when the client is gone.</summary>
-    private static async ValueTask<bool> FlushIfFullAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation)
+    internal static async ValueTask<bool> FlushIfFullAsync(Utf8JsonWriter json, PipeWriter destination, CancellationToken cancellation)
     {
         if (json.BytesPending < FlushBytes)
         {

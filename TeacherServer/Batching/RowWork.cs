@@ -5,7 +5,9 @@ namespace Distill.TeacherServer.Batching;
 /// <summary>One sequence waiting for the batcher.</summary>
 /// <param name="WantLastLogits">Also return the raw logits of the last position (generation).</param>
 /// <param name="Start">The first position whose top-k is answered; earlier ones only give context.</param>
-public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation, int Start = 0)
+/// <param name="WantNextTokenRanks">Also return the rank of each answered position's next token over the full vocabulary.</param>
+public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLastLogits, CancellationToken Cancellation, int Start = 0,
+    bool WantNextTokenRanks = false)
 {
     /// <summary>
     /// Completed by the batcher. Its continuations may run on the batcher's thread (<see cref="DynamicBatcher"/> decides
@@ -15,4 +17,5 @@ public sealed record RowWork(int[] Tokens, int K, float Temperature, bool WantLa
 }
 
 /// <param name="LastLogits">[V] when asked for, else null.</param>
-public sealed record RowResult(SequenceTopK TopK, float[]? LastLogits);
+/// <param name="NextTokenRanks">When asked for, per answered position 1 + the number of vocabulary entries whose log-prob is larger than the next token's (0 at the last position, which has no next token); else null.</param>
+public sealed record RowResult(SequenceTopK TopK, float[]? LastLogits, int[]? NextTokenRanks = null);

@@ -17,9 +17,11 @@ public sealed class LoadedModel
     private readonly TaskCompletionSource disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int references = 1;
 
+    /// <param name="textTokenizer">The folder's tokenizer, loaded, for text prompts and decoded tokens; null when there is none or it cannot be loaded.</param>
     public LoadedModel(TeacherManifest manifest, string version, int vocabSize, TokenizerDescription tokenizer,
-        TeacherSession session, DynamicBatcher batcher, ILogger logger)
+        TeacherSession session, DynamicBatcher batcher, ILogger logger, ServedTokenizer? textTokenizer = null)
     {
+        TextTokenizer = textTokenizer;
         Manifest = manifest;
         Version = version;
         VocabSize = vocabSize;
@@ -42,6 +44,11 @@ public sealed class LoadedModel
     public int? EosId => Manifest.EosId ?? Tokenizer.EosId;
 
     public TokenizerDescription Tokenizer { get; }
+
+    public ServedTokenizer? TextTokenizer { get; }
+
+    /// <summary>When this version was loaded, in Unix seconds (the "created" of OpenAI's model list).</summary>
+    public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     public DynamicBatcher Batcher { get; }
 

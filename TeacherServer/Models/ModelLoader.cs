@@ -82,7 +82,8 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
                 TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), prefixCacheBytes,
                 settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
-            return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>());
+            return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>(),
+                ServedTokenizer.TryLoad(folder, tokenizer, logger));
         }
         catch
         {

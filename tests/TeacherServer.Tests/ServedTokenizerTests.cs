@@ -8,7 +8,7 @@ namespace Distill.TeacherServer.Tests;
 public sealed class ServedTokenizerTests
 {
     /// <summary>A Llama 2 style tokenizer.json: BPE with byte fallback, a Metaspace-like normaliser, no ByteLevel anywhere.</summary>
-    private const string SentencePieceTokenizerJson = """
+    internal const string SentencePieceTokenizerJson = """
         {"version":"1.0",
          "added_tokens":[{"id":0,"content":"<unk>","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},
                          {"id":1,"content":"<s>","single_word":false,"lstrip":false,"rstrip":false,"normalized":false,"special":true},
