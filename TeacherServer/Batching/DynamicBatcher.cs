@@ -278,7 +278,7 @@ public sealed class DynamicBatcher
             var vocab = output.VocabSize;
             lastLogits = output.LastLogits.Slice(b * vocab, vocab).ToArray();
         }
-        var ranks = row.WantNextTokenRanks ? NextTokenRanks.Of(output.Logprobs, vocab, first, next) : null;
+        var ranks = row.WantNextTokenRanks ? NextTokenRanks.Of(output.PositionLogprobs, output.PositionWidth, first, next) : null;
         return new RowResult(new SequenceTopK(answered, k, ids, logprobs, next), lastLogits, ranks);
     }
 }

@@ -4,12 +4,13 @@ namespace Distill.TeacherServer.Batching;
 
 /// <summary>
 /// The rank of each position's next token over the full vocabulary: 1 + the number of entries with a larger log-prob
-/// (ties share the better rank), counted from the run's [positions × vocab] log-probs, the same values the next-token
-/// log-prob was gathered from.
+/// (ties share the better rank), counted from the run's [positions × width] log-probs, the same values the next-token
+/// log-prob was gathered from: the whole vocabulary's, or the k the graph selected (top-k in the graph), where a token
+/// below all k gets k + 1, a lower bound.
 /// </summary>
 public static class NextTokenRanks
 {
-    /// <param name="logprobs">The run's log-probs, positions × <paramref name="vocab"/>.</param>
+    /// <param name="logprobs">The run's log-probs, positions × <paramref name="vocab"/> (the vocabulary, or the graph's k).</param>
     /// <param name="first">The block position of the first answered position.</param>
     /// <param name="next">Each answered position's next-token log-prob; NaN where there is no next token (rank 0).</param>
     public static int[] Of(ReadOnlySpan<float> logprobs, int vocab, long first, ReadOnlySpan<float> next)

@@ -54,6 +54,16 @@ public sealed class TeacherBatchOutput : IDisposable
         }
     }
 
+    /// <summary>
+    /// The log-probs each position holds, [B·S, <see cref="PositionWidth"/>]: the whole vocabulary's, or the k the graph
+    /// selected. Counting those above a value gives its rank over the vocabulary exactly when fewer than
+    /// <see cref="PositionWidth"/> are above it; on the graph path a value below all k gets k + 1, a lower bound.
+    /// </summary>
+    public ReadOnlySpan<float> PositionLogprobs => values[0].GetTensorDataAsSpan<float>();
+
+    /// <summary>Entries per position of <see cref="PositionLogprobs"/>: V, or the graph's k.</summary>
+    public int PositionWidth => graphK > 0 ? graphK : (int)values[0].GetTensorTypeAndShape().Shape[^1];
+
     /// <summary>[B,S].</summary>
     public ReadOnlySpan<float> NextLogprobs => values[nextIndex].GetTensorDataAsSpan<float>();
 
