@@ -108,17 +108,23 @@ public sealed class ModelRegistryTests
         var registry = host.Services.GetRequiredService<ModelRegistry>();
         var old = registry.Find("drain")!;
         Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("drain", admit: true, out var other));
+        using var held = other!;
 
         var queued = TopKCalls.JsonAsync(host.Client, "drain", new TopKRequest([Probe], 2, 1f));
-        var window = await clock.WaitForTimerAsync(); // its row is with the old batcher, which waits for more
+        var timer = clock.WaitForTimerAsync(); // its row is with the old batcher, which waits for more
+        await Task.WhenAny(queued, timer);
+        Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
+        var window = await timer;
         ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "drain", "model.onnx"), TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
         var v2 = (await host.WaitForModelAsync("drain", m => m is not null && m.Version != v1))!.Version;
 
-        Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
-        Assert.False(old.Disposed.IsCompleted);
+        var finishedBeforeSwap = queued.IsCompleted;
+        var disposedBeforeAnswer = old.Disposed.IsCompleted;
         clock.Advance(window);
+        Assert.False(finishedBeforeSwap, "the queued request finished before the swap; the test proves nothing");
+        Assert.False(disposedBeforeAnswer);
         var answer = await queued.WaitAsync(TimeSpan.FromSeconds(60));
-        other!.Dispose();
+        held.Dispose();
         Assert.Equal(v1, answer.Version);
         using var reference = new ReferenceTopK(ReferencePath(host, seed: 1));
         Assert.Equal(reference.LogProbs(Probe, 1.0)[0].Max(), answer.Sequences[0].Logprobs[0][0], 1e-4);
