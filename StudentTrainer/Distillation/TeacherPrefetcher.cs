@@ -22,6 +22,7 @@ public sealed class TeacherPrefetcher : IDisposable
     private readonly int _depth;
     private readonly long _endBatch;
     private readonly Func<long, bool>? _wanted;
+    private readonly TaskScheduler _scheduler;
     private readonly Dictionary<long, Task<TopKResult>> _inFlight = [];
     private readonly CancellationTokenSource _cancellation = new();
     private readonly Stopwatch _waiting = new();
@@ -31,8 +32,9 @@ public sealed class TeacherPrefetcher : IDisposable
     /// <param name="endBatch">One past the last batch index that will be taken.</param>
     /// <param name="wanted">Whether batch n will be taken, as far as is known when asked (null: every batch). A batch it
     /// named that is then passed over is dropped; one it did not name is asked when taken.</param>
+    /// <param name="scheduler">Where requests are sent from (the thread pool when null).</param>
     public TeacherPrefetcher(ITeacher teacher, Func<long, int[][]> inputsOf, int k, float temperature, int depth, long endBatch,
-                             Func<long, bool>? wanted = null)
+                             Func<long, bool>? wanted = null, TaskScheduler? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(inputsOf);
@@ -44,6 +46,7 @@ public sealed class TeacherPrefetcher : IDisposable
         _depth = depth;
         _endBatch = endBatch;
         _wanted = wanted;
+        _scheduler = scheduler ?? TaskScheduler.Default;
     }
 
     /// <summary>Time spent blocked in <see cref="Take"/> so far.</summary>
@@ -69,7 +72,7 @@ public sealed class TeacherPrefetcher : IDisposable
             {
                 long next = n;
                 answer = cold && previous is not null
-                    ? previous.ContinueWith(_ => Ask(next), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap()
+                    ? previous.ContinueWith(_ => Ask(next), CancellationToken.None, TaskContinuationOptions.None, _scheduler).Unwrap()
                     : Ask(n);
                 _inFlight[n] = answer;
             }
@@ -113,7 +116,8 @@ public sealed class TeacherPrefetcher : IDisposable
     {
         int[][] sequences = _inputsOf(batchIndex);
         CancellationToken token = _cancellation.Token;
-        return Task.Run(() => _teacher.TopKAsync(new TopKRequest(sequences, _k, _temperature), token), token);
+        return Task.Factory.StartNew(() => _teacher.TopKAsync(new TopKRequest(sequences, _k, _temperature), token), token,
+            TaskCreationOptions.DenyChildAttach, _scheduler).Unwrap();
     }
 
     public void Dispose()

@@ -13,11 +13,13 @@ public sealed class TeacherHttpClients : IDisposable
     private readonly IHttpClientFactory factory;
 
     /// <param name="primaryHandler">Replaces the socket handler under the resilience pipeline (tests use a stub).</param>
-    public TeacherHttpClients(TeacherClientOptions options, Func<HttpMessageHandler>? primaryHandler = null)
+    /// <param name="time">The clock of the pipeline's delays and timeouts (the system's when null).</param>
+    public TeacherHttpClients(TeacherClientOptions options, Func<HttpMessageHandler>? primaryHandler = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         var collection = new ServiceCollection();
+        collection.AddSingleton(time ?? TimeProvider.System);
         var builder = collection.AddTeacherHttpClient(options);
         if (primaryHandler is not null) builder.ConfigurePrimaryHttpMessageHandler(primaryHandler);
         services = collection.BuildServiceProvider();

@@ -27,12 +27,15 @@ public sealed class DynamicBatcher
     private readonly int selectionThreads;
     private readonly Channel<RowWork[]> queue = Channel.CreateUnbounded<RowWork[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task worker;
+    private readonly TimeProvider time;
     private int expected;
+    private long rowsQueued;
 
     /// <param name="prefixCacheBytes">Budget of the prefix cache; 0 for none.</param>
     /// <param name="selectionThreads">Threads that select the rows' top-k after a run (the server's ORT thread count).</param>
+    /// <param name="time">The clock of the batch window (the system's when null).</param>
     public DynamicBatcher(TeacherSession session, string modelName, int maxBatchTokens, TimeSpan window, ILogger logger, long prefixCacheBytes = 0,
-        int selectionThreads = 1)
+        int selectionThreads = 1, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchTokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(selectionThreads);
@@ -43,6 +46,7 @@ public sealed class DynamicBatcher
         this.maxBatchTokens = maxBatchTokens;
         this.window = window;
         this.logger = logger;
+        this.time = time ?? TimeProvider.System;
         worker = Task.Run(RunAsync);
     }
 
@@ -61,8 +65,15 @@ public sealed class DynamicBatcher
                 row.Completion.TrySetException(new ObjectDisposedException(nameof(DynamicBatcher), "The model version is being unloaded."));
             }
         }
+        else
+        {
+            Interlocked.Add(ref rowsQueued, group.Length);
+        }
         return group.Select(r => r.Completion.Task).ToArray();
     }
+
+    /// <summary>Rows queued so far: the worker has them or will see them before any row queued later.</summary>
+    public long RowsQueued => Interlocked.Read(ref rowsQueued);
 
     /// <summary>Counts a request that may still submit rows: while one is counted, a batch under budget waits for more.</summary>
     public void Expect() => Interlocked.Increment(ref expected);
@@ -149,7 +160,7 @@ public sealed class DynamicBatcher
 
     private async Task WaitForMoreAsync(List<PendingRow> pending)
     {
-        using var timeout = new CancellationTokenSource(window);
+        using var timeout = new CancellationTokenSource(window, time);
         try
         {
             while (BatchSelection.PaddedTokens(pending) < maxBatchTokens && MoreExpected && await queue.Reader.WaitToReadAsync(timeout.Token))

@@ -37,6 +37,18 @@ public sealed class ByteBudget
         }
     }
 
+    /// <summary>Takers waiting for their bytes.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (gate)
+            {
+                return waiters.Count;
+            }
+        }
+    }
+
     /// <summary>The most bytes ever taken at once.</summary>
     public long HighWater
     {

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Distill.TeacherServer.Models;
 
 /// <summary>Turns a model folder into a <see cref="LoadedModel"/>, checked by a test run before anyone sees it.</summary>
-public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerFactory loggers)
+/// <param name="time">The clock of the batchers' windows (the system's when none is registered).</param>
+public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerFactory loggers, TimeProvider? time = null)
 {
     private readonly ILogger logger = loggers.CreateLogger<ModelLoader>();
 
@@ -81,7 +82,7 @@ public sealed class ModelLoader(IOptions<TeacherServerOptions> options, ILoggerF
             }
             var batcher = new DynamicBatcher(session, manifest.Name, settings.MaxBatchTokens,
                 TimeSpan.FromMilliseconds(settings.BatchWindowMilliseconds), loggers.CreateLogger<DynamicBatcher>(), prefixCacheBytes,
-                settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
+                settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount, time);
             return new LoadedModel(manifest, version, vocabSize, tokenizer, session, batcher, loggers.CreateLogger<LoadedModel>(),
                 ServedTokenizer.TryLoad(folder, tokenizer, logger));
         }

@@ -1,15 +1,21 @@
 using Distill.Shared.Wire;
+using Distill.Testing;
 using Distill.TeacherServer.Hosting;
+using Distill.TeacherServer.Models;
 using Distill.TeacherServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Distill.TeacherServer.Tests;
 
 /// <summary>Requests with different k and τ share ORT runs and still get exactly their own answers.</summary>
 public sealed class DynamicBatchingTests : IDisposable
 {
-    private readonly TeacherHost host = TeacherHost.Start(
+    private readonly SteppedClock clock = new();
+    private readonly TeacherHost host;
+
+    public DynamicBatchingTests() => host = TeacherHost.Start(
         models => TinyOnnxModel.WriteFolder(Path.Combine(models, "mixed"), vocab: 48, context: 16, seed: 21),
-        new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "400" });
+        new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "400" }, time: clock);
 
     public void Dispose() => host.Dispose();
 
@@ -18,7 +24,6 @@ public sealed class DynamicBatchingTests : IDisposable
     {
         await host.WaitForModelAsync("mixed");
         var runs = TeacherMetrics.BatchRows.WithLabels("mixed");
-        var runsBefore = runs.Count;
         TopKRequest[] requests =
         [
             new([[1, 2, 3, 4, 5]], 1, 1f),
@@ -26,19 +31,25 @@ public sealed class DynamicBatchingTests : IDisposable
             new([[40]], 48, 2f),
             new([[3, 30, 33, 3]], 3, 1.25f),
         ];
-        // Merging needs the requests admitted while the first waits; on a loaded machine (other test assemblies running)
-        // a burst can arrive spread out, so three bursts are allowed to show it.
-        TopKResponse[] answers = [];
-        long runsOfBurst = 0;
-        for (var burst = 0; burst < 3; burst++)
-        {
-            runsBefore = runs.Count;
-            answers = await Task.WhenAll(requests.Select(r => TopKCalls.JsonAsync(host.Client, "mixed", r)));
-            runsOfBurst = runs.Count - runsBefore;
-            if (runsOfBurst < requests.Length) break;
-        }
+        // Another admitted request keeps the batcher waiting for more rows until the window passes, and the clock only
+        // moves once every row is queued: the requests are concurrent however the machine schedules them.
+        var registry = host.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("mixed", admit: true, out var other));
+        using var held = other!;
+        var batcher = held.Model.Batcher;
+        var queuedBefore = batcher.RowsQueued;
+        var runsBefore = runs.Count;
+        var burst = Task.WhenAll(requests.Select(r => TopKCalls.JsonAsync(host.Client, "mixed", r)));
+        var rows = requests.Sum(r => r.Sequences.Length);
+        await Conditions.WaitUntilAsync(() => batcher.RowsQueued - queuedBefore == rows || burst.IsCompleted, "every row queued");
+        var window = clock.WaitForTimerAsync();
+        Assert.Same(window, await Task.WhenAny(burst, window)); // answered before the window passed: nothing waited to merge
+        held.Dispose();                                         // the runs after the first do not wait for another window
+        clock.Advance(await window);
+        var answers = await burst.WaitAsync(TimeSpan.FromSeconds(60));
+        var runsOfBurst = runs.Count - runsBefore;
 
-        Assert.True(runsOfBurst < requests.Length, $"{runsOfBurst} ORT runs for {requests.Length} concurrent requests in each of 3 bursts: nothing was merged");
+        Assert.True(runsOfBurst < requests.Length, $"{runsOfBurst} ORT runs for {requests.Length} concurrent requests: nothing was merged");
         using var reference = new ReferenceTopK(Path.Combine(host.ModelsFolder, "mixed", "model.onnx"));
         for (var r = 0; r < requests.Length; r++)
         {
@@ -84,18 +95,28 @@ public sealed class DynamicBatchingTests : IDisposable
     [Fact]
     public async Task A_requests_rows_share_one_run_and_a_lone_request_does_not_wait_for_the_window()
     {
+        var loneClock = new SteppedClock();
         using var lone = TeacherHost.Start(
             models => TinyOnnxModel.WriteFolder(Path.Combine(models, "lone"), vocab: 48, context: 16, seed: 23),
-            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "5000" });
+            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "5000" }, time: loneClock);
         await lone.WaitForModelAsync("lone");
         var runs = TeacherMetrics.BatchRows.WithLabels("lone");
         var runsBefore = runs.Count;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var start = loneClock.GetUtcNow();
 
-        var answer = await TopKCalls.JsonAsync(lone.Client, "lone", new TopKRequest([[1, 2], [3, 4, 5], [6], [7, 8, 9, 10], [11]], 2, 1f));
+        var call = TopKCalls.JsonAsync(lone.Client, "lone", new TopKRequest([[1, 2], [3, 4, 5], [6], [7, 8, 9, 10], [11]], 2, 1f));
+        var window = loneClock.WaitForTimerAsync();
+        var waited = await Task.WhenAny(call, window) == window; // the clock stands still: a wait for the window never ends…
+        if (waited)
+        {
+            loneClock.Advance(await window);                     // …unless the test moves it, so that the host can close
+        }
+        var answer = await call.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(waited, "a lone request waited for the window");
 
         Assert.Equal(5, answer.Sequences.Count);
         Assert.Equal(1, runs.Count - runsBefore);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"a lone request took {clock.Elapsed.TotalSeconds:0.0} s: it waited for the 5 s window");
+        Assert.Equal(start, loneClock.GetUtcNow());
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Distill.Shared.Wire;
+using Distill.Testing;
 using Distill.TeacherServer.Hosting;
 using Distill.TeacherServer.Models;
 using Distill.TeacherServer.Tests.Support;
@@ -68,10 +69,10 @@ public sealed class ModelRegistryTests
                 }
             })).ToArray();
 
-            await Task.Delay(300);
+            await Conditions.WaitUntilAsync(() => answers.Any(a => a.Version == v1) || !failures.IsEmpty, "answers of the first version");
             ModelFiles.ReplaceAtomically(modelPath, TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
             var v2 = (await host.WaitForModelAsync("swap", m => m is not null && m.Version != v1))!.Version;
-            await Task.Delay(300);
+            await Conditions.WaitUntilAsync(() => answers.Any(a => a.Version == v2) || !failures.IsEmpty, "answers of the second version");
             stop.Cancel();
             await Task.WhenAll(clients);
 
@@ -98,24 +99,32 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task A_request_queued_before_a_swap_finishes_on_the_old_version_which_is_then_disposed()
     {
-        // A long batch window, and another admitted request the batcher waits for, keep the first request queued in the
-        // old version's batcher across the swap.
+        // A batch window on a clock that moves only when the test says, and another admitted request the batcher waits
+        // for, keep the first request queued in the old version's batcher across the swap.
+        var clock = new SteppedClock();
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "drain"), seed: 1),
-            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "6000" });
+            new Dictionary<string, string?> { ["TeacherServer:BatchWindowMilliseconds"] = "6000" }, time: clock);
         var v1 = (await host.WaitForModelAsync("drain"))!.Version;
         var registry = host.Services.GetRequiredService<ModelRegistry>();
         var old = registry.Find("drain")!;
         Assert.Equal(LeaseOutcome.Acquired, registry.TryAcquire("drain", admit: true, out var other));
+        using var held = other!;
 
         var queued = TopKCalls.JsonAsync(host.Client, "drain", new TopKRequest([Probe], 2, 1f));
-        await Task.Delay(200);
+        var timer = clock.WaitForTimerAsync(); // its row is with the old batcher, which waits for more
+        await Task.WhenAny(queued, timer);
+        Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
+        var window = await timer;
         ModelFiles.ReplaceAtomically(Path.Combine(host.ModelsFolder, "drain", "model.onnx"), TinyOnnxModel.Build(32, 16, 8, seed: 2).ToByteArray());
         var v2 = (await host.WaitForModelAsync("drain", m => m is not null && m.Version != v1))!.Version;
 
-        Assert.False(queued.IsCompleted, "the queued request finished before the swap; the test proves nothing");
-        Assert.False(old.Disposed.IsCompleted);
-        var answer = await queued;
-        other!.Dispose();
+        var finishedBeforeSwap = queued.IsCompleted;
+        var disposedBeforeAnswer = old.Disposed.IsCompleted;
+        clock.Advance(window);
+        Assert.False(finishedBeforeSwap, "the queued request finished before the swap; the test proves nothing");
+        Assert.False(disposedBeforeAnswer);
+        var answer = await queued.WaitAsync(TimeSpan.FromSeconds(60));
+        held.Dispose();
         Assert.Equal(v1, answer.Version);
         using var reference = new ReferenceTopK(ReferencePath(host, seed: 1));
         Assert.Equal(reference.LogProbs(Probe, 1.0)[0].Max(), answer.Sequences[0].Logprobs[0][0], 1e-4);

@@ -18,6 +18,7 @@ namespace Distill.TeacherServer.Tests;
 public sealed class RequestBodyTests
 {
     private const string TopKPath = "/v1/models/{0}/topk";
+    private const string HostingLog = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     [Fact]
     public async Task Idle_uploads_claiming_huge_bodies_reserve_no_memory_and_are_dropped_when_too_slow()
@@ -34,6 +35,7 @@ public sealed class RequestBodyTests
             kestrel: true);
         await host.WaitForModelAsync("idle");
         var registry = host.Services.GetRequiredService<ModelRegistry>();
+        var bodies = host.Services.GetRequiredService<MemoryBudgets>().Bodies;
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
         var idle = new List<RawUpload>();
@@ -43,20 +45,21 @@ public sealed class RequestBodyTests
             {
                 idle.Add(await RawUpload.StartAsync(host.Address!, string.Format(TopKPath, "idle"), WireMediaTypes.TopKBinary, claimed, "D"u8.ToArray()));
             }
-            await WaitAsync(() => registry.Admitted("idle") == uploads, "every upload admitted");
-            await Task.Delay(300); // each handler is now waiting for body bytes
+            await Conditions.WaitUntilAsync(() => registry.Admitted("idle") == uploads, "every upload admitted");
+            // Each handler holds its first 16 KiB buffer once its byte arrived, and then waits for more.
+            await Conditions.WaitUntilAsync(() => bodies.InUse >= uploads * 16 * 1024, "every handler waiting for body bytes");
             var heapDuring = GC.GetTotalMemory(forceFullCollection: true);
 
             Assert.True(heapDuring - heapBefore < 16 << 20,
                 $"{uploads} idle uploads claiming {claimed} bytes each grew the managed heap by {(heapDuring - heapBefore) >> 20} MiB");
-            Assert.True(host.Services.GetRequiredService<MemoryBudgets>().Bodies.InUse <= uploads * 16 * 1024);
+            Assert.True(bodies.InUse <= uploads * 16 * 1024);
             var answer = await TopKCalls.JsonAsync(host.Client, "idle", new TopKRequest([[1, 2, 3]], 2, 1f));
             Assert.Single(answer.Sequences);
 
             // Slower than 1000 B/s after the 2 s grace: Kestrel ends each read, the slot and the budget are given back.
-            await WaitAsync(() => registry.Admitted("idle") == 0, "every slow upload dropped", timeoutSeconds: 20);
+            await Conditions.WaitUntilAsync(() => registry.Admitted("idle") == 0, "every slow upload dropped");
             Assert.StartsWith("HTTP/1.1 408", await idle[0].ReadStatusLineAsync(TimeSpan.FromSeconds(5)));
-            Assert.Equal(0, host.Services.GetRequiredService<MemoryBudgets>().Bodies.InUse);
+            Assert.Equal(0, bodies.InUse);
         }
         finally
         {
@@ -68,16 +71,23 @@ public sealed class RequestBodyTests
     public async Task An_aborted_upload_is_logged_as_information_not_as_an_error()
     {
         using var host = TeacherHost.Start(models => TinyOnnxModel.WriteFolder(Path.Combine(models, "aborted")),
-            new Dictionary<string, string?> { ["Logging:LogLevel:Distill"] = "Information" }, kestrel: true);
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Distill"] = "Information",
+                [$"Logging:LogLevel:{HostingLog}"] = "Information", // its "Request finished" comes after anything logged about the request
+            },
+            kestrel: true);
         await host.WaitForModelAsync("aborted");
+        var bodies = host.Services.GetRequiredService<MemoryBudgets>().Bodies;
 
         using (var upload = await RawUpload.StartAsync(host.Address!, string.Format(TopKPath, "aborted"), WireMediaTypes.Json, 100_000, new byte[1000]))
         {
-            await Task.Delay(200);
+            await Conditions.WaitUntilAsync(() => bodies.InUse > 0, "the handler reading the body");
             upload.HangUp();
         }
-        await WaitAsync(() => host.Logs.Entries.Any(e => e.Level >= LogLevel.Error || e.Message.Contains("ended early", StringComparison.Ordinal)), "the early end logged");
-        await Task.Delay(200);
+        await Conditions.WaitUntilAsync(() => host.Logs.Entries.Any(e => e.Category == HostingLog
+                && e.Message.StartsWith("Request finished", StringComparison.Ordinal) && e.Message.Contains("/aborted/topk", StringComparison.Ordinal)),
+            "the end of the request");
 
         Assert.DoesNotContain(host.Logs.Entries, e => e.Level >= LogLevel.Error);
         Assert.Contains(host.Logs.Entries, e => e.Message.Contains("ended early", StringComparison.Ordinal));
@@ -97,7 +107,7 @@ public sealed class RequestBodyTests
         using (var holder = await RawUpload.StartAsync(host.Address!, string.Format(TopKPath, "bodies"), WireMediaTypes.Json, 40_000, new byte[39_999]))
         {
             // The stalled body holds what arrived (its last byte never does); the padded body's 10 KB no longer fit.
-            await WaitAsync(() => budgets.Bodies.InUse >= 39_999, "the stalled body's bytes taken");
+            await Conditions.WaitUntilAsync(() => budgets.Bodies.InUse >= 39_999, "the stalled body's bytes taken");
             // Refused before its body is read, the request's connection may be closed: it asks for that, so the next request has its own.
             using var refusal = new HttpRequestMessage(HttpMethod.Post, "/v1/models/bodies/topk")
             {
@@ -110,18 +120,8 @@ public sealed class RequestBodyTests
             Assert.Contains("49152", await refused.Content.ReadAsStringAsync());
             holder.HangUp();
         }
-        await WaitAsync(() => budgets.Bodies.InUse == 0, "the stalled body's bytes given back");
+        await Conditions.WaitUntilAsync(() => budgets.Bodies.InUse == 0, "the stalled body's bytes given back");
         using var admitted = await host.Client.PostAsync("/v1/models/bodies/topk", new ByteArrayContent(padded) { Headers = { { "Content-Type", WireMediaTypes.Json } } });
         Assert.Equal(HttpStatusCode.OK, admitted.StatusCode);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, string what, int timeoutSeconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 }

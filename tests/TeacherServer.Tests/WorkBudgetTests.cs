@@ -64,7 +64,7 @@ public sealed class WorkBudgetTests
             calls.Remove(done);
             refused.Add(await done);
         }
-        await Task.Delay(300);
+        await Conditions.WaitUntilAsync(() => work.Waiting == queue || calls.Any(c => c.IsCompleted), "the admitted requests waiting for memory");
 
         Assert.All(refused, r =>
         {

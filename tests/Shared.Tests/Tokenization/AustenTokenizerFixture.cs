@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Distill.Shared.Tokenization;
 
 namespace Distill.Shared.Tests.Tokenization;
@@ -9,9 +8,7 @@ public sealed class AustenTokenizerFixture : IDisposable
     public AustenTokenizerFixture()
     {
         Texts = TestPaths.AustenTexts();
-        var clock = Stopwatch.StartNew();
         Vocabulary = ByteLevelBpeTrainer.Train(Texts, new ByteLevelBpeTrainerOptions(4096));
-        TrainTime = clock.Elapsed;
         Folder = TestPaths.NewTempFolder();
         TokenizerFiles.Write(Folder, Vocabulary);
         Loaded = TokenizerLoader.Load(Folder);
@@ -19,7 +16,6 @@ public sealed class AustenTokenizerFixture : IDisposable
 
     public IReadOnlyList<string> Texts { get; }
     public BpeVocabulary Vocabulary { get; }
-    public TimeSpan TrainTime { get; }
     public string Folder { get; }
     public LoadedTokenizer Loaded { get; }
 

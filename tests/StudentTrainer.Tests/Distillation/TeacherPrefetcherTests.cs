@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Distill.Shared.Wire;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Teacher;
+using Distill.Testing;
 
 namespace Distill.StudentTrainer.Tests.Distillation;
 
@@ -11,16 +12,18 @@ public sealed class TeacherPrefetcherTests
     public void From_a_cold_start_each_batch_is_asked_once_the_one_before_is_answered()
     {
         var teacher = new GatedTeacher();
-        using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 2, endBatch: 10);
+        var scheduler = new ManualTaskScheduler();
+        using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 2, endBatch: 10,
+            scheduler: scheduler);
         prefetcher.Request(0);
-        Assert.True(teacher.WaitForAsked(1));
-        Thread.Sleep(100);
+        scheduler.RunAll();
         Assert.Equal([0], teacher.Asked);               // 1 and 2 wait for 0's answer
 
         teacher.Answer(0);
-        Assert.True(teacher.WaitForAsked(2));
+        scheduler.RunAll();
+        Assert.Equal([0, 1], teacher.Asked);
         teacher.Answer(1);
-        Assert.True(teacher.WaitForAsked(3));
+        scheduler.RunAll();
         Assert.Equal([0, 1, 2], teacher.Asked);
     }
 
@@ -28,47 +31,51 @@ public sealed class TeacherPrefetcherTests
     public void Once_warm_the_next_batch_is_asked_without_waiting_for_the_ones_in_flight()
     {
         var teacher = new GatedTeacher();
-        using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 2, endBatch: 10);
+        var scheduler = new ManualTaskScheduler();
+        using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 2, endBatch: 10,
+            scheduler: scheduler);
         prefetcher.Request(0);
         for (int n = 0; n < 2; n++)
         {
-            Assert.True(teacher.WaitForAsked(n + 1));
+            scheduler.RunAll();
             teacher.Answer(n);
         }
-        Assert.True(teacher.WaitForAsked(3));
+        scheduler.RunAll();
+        Assert.Equal([0, 1, 2], teacher.Asked);
         Assert.Equal(100, prefetcher.Take(0).Sequences[0].Ids[0]);
         Assert.Equal(101, prefetcher.Take(1).Sequences[0].Ids[0]);
-        Assert.True(teacher.WaitForAsked(4));            // batch 3 goes out at once, though batch 2 is not answered yet
-        Assert.Equal([0, 1, 2, 3], teacher.Asked);
-        teacher.Answer(2);
-        teacher.Answer(3);
+        scheduler.RunAll();
+        Assert.Equal([0, 1, 2, 3], teacher.Asked);       // batch 3 goes out at once, though batch 2 is not answered yet
     }
 
     [Fact]
     public async Task With_a_filter_only_the_batches_it_names_are_asked_ahead_and_passed_over_ones_are_dropped()
     {
         var teacher = new GatedTeacher();
+        var scheduler = new ManualTaskScheduler();
         using var prefetcher = new TeacherPrefetcher(teacher, n => [[(int)n, 1, 2]], k: 2, temperature: 1, depth: 1, endBatch: 10,
-            wanted: n => n % 2 == 0);
+            wanted: n => n % 2 == 0, scheduler: scheduler);
         prefetcher.Request(0);
-        Assert.True(teacher.WaitForAsked(1));
+        scheduler.RunAll();
         teacher.Answer(0);
-        Assert.True(teacher.WaitForAsked(2));
+        scheduler.RunAll();
         Assert.Equal(100, prefetcher.Take(0).Sequences[0].Ids[0]);
-        Thread.Sleep(100);
+        scheduler.RunAll();
         Assert.Equal([0, 2], teacher.Asked);             // 1 is not named: not asked ahead
 
         Task<TopKResult> unnamed = Task.Run(() => prefetcher.Take(3)); // 2 is passed over and dropped; 3 is asked when taken
-        Assert.True(teacher.WaitForAsked(4));
+        scheduler.WaitForQueued(2);                      // 4 (named, asked ahead) and 3
+        scheduler.RunAll();
+        Assert.Equal([0, 2, 3, 4], teacher.Asked.Order());
         teacher.Answer(3);
-        Assert.Equal(103, (await unnamed).Sequences[0].Ids[0]);
+        scheduler.RunAll();
+        Assert.Equal(103, (await unnamed.WaitAsync(TimeSpan.FromSeconds(60))).Sequences[0].Ids[0]);
         teacher.Answer(4);
-        Assert.True(teacher.WaitForAsked(5));
+        scheduler.RunAll();
         Assert.Equal([0, 2, 3, 4, 6], teacher.Asked.Order());
         Assert.Equal(104, prefetcher.Take(4).Sequences[0].Ids[0]);
-        Thread.Sleep(100);
+        scheduler.RunAll();
         Assert.Equal(5, teacher.Asked.Count);            // 4 came from its prefetch, 6 is still in flight
-        teacher.Answer(6);
     }
 
     /// <summary>A teacher whose answers are released one by one by the test; answer n has id 100 + n.</summary>
@@ -76,7 +83,6 @@ public sealed class TeacherPrefetcherTests
     {
         private readonly ConcurrentDictionary<int, TaskCompletionSource> _gates = new();
         private readonly List<int> _asked = [];
-        private readonly SemaphoreSlim _askedSignal = new(0);
 
         public List<int> Asked { get { lock (_asked) return [.. _asked]; } }
 
@@ -86,7 +92,6 @@ public sealed class TeacherPrefetcherTests
         {
             int batch = request.Sequences[0][0];
             lock (_asked) _asked.Add(batch);
-            _askedSignal.Release();
             await Gate(batch).Task.WaitAsync(ct);
             int length = request.Sequences[0].Length;
             var ids = Enumerable.Repeat(100 + batch, length * request.K).ToArray();
@@ -95,15 +100,8 @@ public sealed class TeacherPrefetcherTests
 
         public void Answer(int batch) => Gate(batch).TrySetResult();
 
-        public bool WaitForAsked(int count)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (Asked.Count < count)
-                if (!_askedSignal.Wait(deadline - DateTime.UtcNow > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero)) return false;
-            return true;
-        }
-
-        private TaskCompletionSource Gate(int batch) => _gates.GetOrAdd(batch, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        /// <summary>Completed on the test's thread, which hands the waiting request back to the test's scheduler at once.</summary>
+        private TaskCompletionSource Gate(int batch) => _gates.GetOrAdd(batch, _ => new TaskCompletionSource());
 
         public Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken ct) => throw new NotSupportedException();
     }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using Distill.Shared.Wire;
 using Distill.StudentTrainer.Teacher;
+using Distill.Testing;
 
 namespace Distill.StudentTrainer.Tests.Teacher;
 
@@ -13,17 +13,36 @@ public sealed class TeacherResilienceTests
     [Fact]
     public async Task A_429_is_retried_after_the_Retry_After_delay()
     {
+        var clock = new SteppedClock();
         var stub = new StubTeacherHandler((attempt, request) => attempt == 1
             ? StubTeacherHandler.Problem(HttpStatusCode.TooManyRequests, "busy", retryAfter: TimeSpan.FromSeconds(1))
             : StubTeacherHandler.TopKAnswer(request, "v1"));
-        using var http = new TeacherHttpClients(TeacherTestOptions.Fast, () => stub);
-        var clock = Stopwatch.StartNew();
-        TopKResult answer = await http.Create(StubTeacherHandler.Address, "stub").TopKAsync(Request, CancellationToken.None);
+        using var http = new TeacherHttpClients(TeacherTestOptions.Fast, () => stub, clock);
+        using var stop = new CancellationTokenSource();
+        Task<TopKResult> call = http.Create(StubTeacherHandler.Address, "stub").TopKAsync(Request, stop.Token);
+        try
+        {
+            // The only timer shorter than the attempt and total timeouts is the wait before the retry.
+            Task<TimeSpan> retryWait = clock.WaitForTimerAsync(delay => delay < TeacherTestOptions.Fast.AttemptTimeout, stop.Token);
+            await Task.WhenAny(call, retryWait);
+            Assert.False(call.IsCompleted, $"answered after {stub.Attempts} attempts without waiting for the clock");
+            TimeSpan wait = await retryWait;
+            Assert.Equal(1, stub.Attempts);
+            // The backoff alone would wait about 20 ms.
+            Assert.True(wait >= TimeSpan.FromSeconds(0.9), $"retried after {wait.TotalSeconds:0.00} s");
+            clock.Advance(wait);
+            TopKResult answer = await call.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(2, stub.Attempts);
-        Assert.Equal("v1", answer.Version);
-        // The backoff alone would wait about 20 ms.
-        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"retried after {clock.Elapsed.TotalSeconds:0.00} s");
+            Assert.Equal(2, stub.Attempts);
+            Assert.Equal("v1", answer.Version);
+        }
+        finally
+        {
+            // A failed assertion must not leave the call waiting for the fake clock: the client would not close.
+            await stop.CancelAsync();
+            clock.Advance(TeacherTestOptions.Fast.TotalTimeout);
+            await Task.WhenAny(call);
+        }
     }
 
     [Fact]
@@ -75,12 +94,15 @@ public sealed class TeacherResilienceTests
     {
         var dead = new Uri($"http://127.0.0.1:{TeacherServerProcess.FreeLoopbackPort()}/");
         var options = TeacherTestOptions.Fast with { Patience = TimeSpan.FromSeconds(1) };
+        var clock = new SteppedClock();
         using var http = new TeacherHttpClients(options);
-        using var teacher = new ReplicatedTeacher([http.Create(dead, "tiny")], Model("v1"), options);
-        var clock = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<TeacherUnavailableException>(() => teacher.TopKAsync(Request, CancellationToken.None));
+        using var teacher = new ReplicatedTeacher([http.Create(dead, "tiny")], Model("v1"), options, time: clock);
+        Task<TopKResult> call = teacher.TopKAsync(Request, CancellationToken.None);
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        TimeSpan waited = await clock.RunUntilAsync(call, limit: TimeSpan.FromSeconds(10));
+        var error = await Assert.ThrowsAsync<TeacherUnavailableException>(() => call);
+
+        Assert.InRange(waited, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         Assert.Contains(dead.AbsoluteUri, error.Message);
         Assert.Contains("patience 1 s", error.Message);
         Assert.DoesNotContain('\n', error.Message);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Distill.StudentTrainer.Distillation;
 using Distill.StudentTrainer.Generation;
 using Distill.StudentTrainer.Model;
@@ -42,7 +41,7 @@ public class GarbageCollectionStressTests
                 GC.KeepAlive(new byte[1 << 20]);
                 GC.Collect(0);                       // the youngest generation, where a call's temporaries live
                 GC.WaitForPendingFinalizers();
-                collections++;
+                Interlocked.Increment(ref collections);
                 Thread.Yield();                      // back-to-back collections would starve the training thread
             }
         }) { IsBackground = true };
@@ -50,7 +49,8 @@ public class GarbageCollectionStressTests
         int steps = 0;
         try
         {
-            for (var clock = Stopwatch.StartNew(); steps < 120 && clock.Elapsed < TimeSpan.FromSeconds(3); steps++)
+            // At least 20 steps, and on until the collector has run 10 times (120 steps at most).
+            for (; steps < 120 && (steps < 20 || Volatile.Read(ref collections) < 10); steps++)
             {
                 using var scope = NewDisposeScope();
                 Tensor logits = model.Forward(inputs, attentionMask: padding);                         // (B, T, V)

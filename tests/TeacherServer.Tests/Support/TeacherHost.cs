@@ -3,6 +3,8 @@ using Distill.Shared.Wire;
 using Distill.TeacherServer.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Distill.TeacherServer.Tests.Support;
@@ -12,7 +14,7 @@ public sealed class TeacherHost : IDisposable
 {
     private readonly WebApplicationFactory<Program> factory;
 
-    private TeacherHost(string modelsFolder, IReadOnlyDictionary<string, string?> settings, bool kestrel)
+    private TeacherHost(string modelsFolder, IReadOnlyDictionary<string, string?> settings, bool kestrel, TimeProvider? time)
     {
         ModelsFolder = modelsFolder;
         var port = kestrel ? FreePort() : 0;
@@ -31,6 +33,10 @@ public sealed class TeacherHost : IDisposable
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);
+            }
+            if (time is not null)
+            {
+                web.ConfigureTestServices(services => services.AddSingleton(time));
             }
         });
         try
@@ -71,14 +77,16 @@ public sealed class TeacherHost : IDisposable
 
     /// <summary>Starts a server after <paramref name="populate"/> has filled the models folder.</summary>
     /// <param name="kestrel">Serve on a loopback port through Kestrel (its limits and data rates apply) instead of in memory.</param>
-    public static TeacherHost Start(Action<string> populate, IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
+    /// <param name="time">The server's clock (its batch windows) instead of the system's.</param>
+    public static TeacherHost Start(Action<string> populate, IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false,
+        TimeProvider? time = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "distill-srv-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         try
         {
             populate(folder);
-            return new TeacherHost(folder, settings ?? new Dictionary<string, string?>(), kestrel);
+            return new TeacherHost(folder, settings ?? new Dictionary<string, string?>(), kestrel, time);
         }
         catch
         {
