@@ -1,3 +1,4 @@
+using Distill.Testing;
 using System.Net;
 using System.Text;
 using Distill.Shared.Wire;

@@ -1,3 +1,4 @@
+using Distill.Testing;
 using System.Net;
 using Distill.Shared.Wire;
 using Distill.TeacherServer.Memory;

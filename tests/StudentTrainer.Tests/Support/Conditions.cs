@@ -1,6 +1,6 @@
-namespace Distill.TeacherServer.Tests.Support;
+namespace Distill.Testing;
 
-/// <summary>Waiting for a state of the server instead of sleeping; the timeout only turns a hang into a failure.</summary>
+/// <summary>Waiting for a state instead of sleeping; the timeout only turns a hang into a failure.</summary>
 public static class Conditions
 {
     public static async Task WaitUntilAsync(Func<bool> condition, string what, int timeoutSeconds = 30)
