@@ -92,14 +92,14 @@ public sealed class CorpusReader
                 }
                 else
                 {
-                    foreach (SplitText piece in DocumentPieces.Cut(TextFileLines.Read(file), survey.Shape, PartsOf(documents++, survey.Shape.Length), PieceCharacters))
+                    foreach (SplitText piece in DocumentPieces.Cut(TextFileLines.Read(file), survey.Shape, PartsOf(documents++, () => survey.Shape.Length), PieceCharacters))
                         yield return piece;
                 }
                 continue;
             }
             IEnumerable<string> texts = System.IO.Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) ? JsonlTexts.Read(file) : ParquetTexts.Read(file);
             foreach (string text in texts)
-                foreach (SplitText piece in DocumentPieces.Of(text, PartsOf(documents++, TextShape.Of(text).Length), PieceCharacters))
+                foreach (SplitText piece in DocumentPieces.Of(text, PartsOf(documents++, () => TextShape.Of(text).Length), PieceCharacters))
                     yield return piece;
         }
     }
@@ -107,8 +107,9 @@ public sealed class CorpusReader
     /// <summary>The texts of one split, in reading order (a long document's pieces one by one).</summary>
     public IEnumerable<string> Texts(CorpusSplit split) => Read().Where(t => t.Split == split).Select(t => t.Text);
 
-    private IReadOnlyList<DocumentPieces.Part> PartsOf(long ordinal, long length) => CutsDocuments
-        ? DocumentPieces.ByFractions(length, Fractions)
+    /// <param name="length">The trimmed document's length, measured only when documents are cut by fractions.</param>
+    private IReadOnlyList<DocumentPieces.Part> PartsOf(long ordinal, Func<long> length) => CutsDocuments
+        ? DocumentPieces.ByFractions(length(), Fractions)
         : DocumentPieces.Whole(DocumentSplitRule.SplitOf(ordinal, Fractions));
 
     private static bool IsText(string file) => System.IO.Path.GetExtension(file).Equals(".txt", StringComparison.OrdinalIgnoreCase);

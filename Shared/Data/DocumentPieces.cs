@@ -80,7 +80,7 @@ public static class DocumentPieces
                 _part++;
                 _partEnd = _position;
             }
-            if (_piece.Length >= pieceCharacters && _piece.Length >= 2 && !char.IsWhiteSpace(_piece[^2])
+            if (_piece.Length >= pieceCharacters && !char.IsWhiteSpace(_piece[^2])
                 && next.Length > 0 && !char.IsWhiteSpace(next[0]))
                 if (Take(endsPart: false) is { } piece) yield return piece;
         }
